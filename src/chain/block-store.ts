@@ -46,8 +46,6 @@ export interface AppendInput {
   readonly nextValidators: ValidatorSet;
 }
 
-export type StoreErrorCode = "PARENT_MISMATCH" | "BAD_HEIGHT" | "GENESIS_MISMATCH" | "NOT_INITIALIZED" | "CLOSED" | "CORRUPT";
-
 export interface BlockStore {
   /**
    * Open the store; on first use write the genesis state, later check it is the same genesis
@@ -89,7 +87,7 @@ export interface VoteRecord {
  */
 export interface VoteStore {
   record(vote: VoteRecord): Promise<void>;
-  /** Every recorded vote at or above `pruneBelow`'s last argument, in (height, view, phase) order. */
+  /** Every recorded vote not yet pruned, in (height, view, phase) order. */
   load(): Promise<VoteRecord[]>;
   /** Drop votes for heights below `height` (they are covered by a seal now). */
   pruneBelow(height: number): Promise<void>;

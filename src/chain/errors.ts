@@ -63,3 +63,17 @@ export class InvariantError extends Error {
 export function assert(condition: unknown, message: string): asserts condition {
   if (!condition) throw new InvariantError(message);
 }
+
+export type StoreErrorCode = "PARENT_MISMATCH" | "BAD_HEIGHT" | "GENESIS_MISMATCH" | "NOT_INITIALIZED" | "CLOSED" | "CORRUPT";
+/** Block store refusals and damage found on disk. */
+export class StoreError extends TriadError<StoreErrorCode> {}
+
+export type MempoolErrorCode =
+  | "MEMPOOL_FULL"
+  | "ALREADY_KNOWN"
+  | "NONCE_TAKEN"
+  | "STALE_NONCE"
+  | "NONCE_GAP"
+  | TxErrorCode;
+/** Why the mempool refused a tx; `details.id` names the tx where it decoded. */
+export class MempoolError extends TriadError<MempoolErrorCode> {}
