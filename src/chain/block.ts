@@ -87,10 +87,12 @@ export function makeBlock(header: BlockHeader, txs: readonly SignedTx[]): Block 
 export function decodeBlock(bytes: Uint8Array, maxBytes = MAX_BLOCK_BYTES_LIMIT): Block {
   return decodeAll(bytes, maxBytes, (r) => {
     const header = readHeader(r);
+    const hash = sha256(r.consumed(0));
     const count = r.count(MAX_BLOCK_TXS_LIMIT);
     const txs: SignedTx[] = [];
     for (let i = 0; i < count; i++) txs.push(readSignedTx(r));
-    const block = makeBlock(header, txs);
+    // Canonical input is its own encoding: keep it rather than encoding the block again.
+    const block: Block = { header, txs, hash, id: toHex(hash), bytes: r.consumed(0) };
     checkTxRoot(block);
     return block;
   });

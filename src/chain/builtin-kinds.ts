@@ -8,6 +8,7 @@ import { TxRegistry, type TxKind } from "./tx-registry.js";
 
 export const MAX_KV_KEY_BYTES = 256;
 export const MAX_KV_VALUE_BYTES = 16 * 1024;
+const U64_MAX = (1n << 64n) - 1n;
 
 export interface TransferPayload {
   readonly to: Uint8Array;
@@ -32,6 +33,11 @@ export const transferKind: TxKind<TransferPayload> = {
     }
     ctx.state.set(accountKey(tx.sender), encodeAccount({ ...sender, balance: sender.balance - p.amount }));
     const recipient = readAccount(ctx.state, to);
+    // Genesis balances are each below 2^64 but their sum is not: without this check the u64
+    // encoding throws a RangeError out of block execution instead of failing the tx.
+    if (recipient.balance + p.amount > U64_MAX) {
+      throw new ExecutionFailure("LIMIT_EXCEEDED", `recipient balance would exceed 2^64 - 1`);
+    }
     ctx.state.set(accountKey(to), encodeAccount({ ...recipient, balance: recipient.balance + p.amount }));
   },
 };

@@ -7,7 +7,9 @@ import { DecodeError } from "./errors.js";
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const U64_MAX = (1n << 64n) - 1n;
 const utf8Encoder = new TextEncoder();
-const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM: by default TextDecoder drops a leading U+FEFF, so "\uFEFFk" would decode as "k":
+// two encodings of one value, and a decoded value that differs from what was signed.
+const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 export class Writer {
   private buf: Uint8Array;
@@ -19,7 +21,8 @@ export class Writer {
 
   private ensure(extra: number): void {
     if (this.pos + extra <= this.buf.length) return;
-    let size = this.buf.length * 2;
+    // At least 16: doubling a zero-length buffer (new Writer(0)) would loop forever.
+    let size = Math.max(this.buf.length * 2, 16);
     while (size < this.pos + extra) size *= 2;
     const next = new Uint8Array(size);
     next.set(this.buf.subarray(0, this.pos));
@@ -191,6 +194,11 @@ export class Reader {
     return this.uint(max);
   }
 
+  /** A copy of already-read bytes [start, end): the canonical encoding of a value just read. */
+  consumed(start: number): Uint8Array {
+    return this.buf.slice(start, this.pos);
+  }
+
   /** The rest of the buffer must be empty: one value, one encoding. */
   end(): void {
     if (this.pos !== this.buf.length) {
@@ -232,7 +240,8 @@ export function toHex(bytes: Uint8Array): string {
 
 /** Lower-case hex of an exact length (in bytes, when given); anything else is a DecodeError. */
 export function fromHex(hex: string, expectedBytes?: number): Uint8Array {
-  const h = hex.startsWith("0x") ? hex.slice(2) : hex;
+  // No "0x" prefix: ids are compared as strings, so "0x<key>" and "<key>" must not both parse.
+  const h = hex;
   if (h.length % 2 !== 0 || !HEX.test(h)) {
     throw new DecodeError("INVALID_VALUE", "not lower-case hex of whole bytes", { value: hex.slice(0, 80) });
   }

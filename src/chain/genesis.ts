@@ -13,7 +13,7 @@ import { MAX_CHAIN_ID_BYTES } from "./tx.js";
 const hexKey = z.string().regex(/^[0-9a-f]{64}$/, "must be a 32-byte ed25519 public key in lower-case hex");
 const u64String = z
   .string()
-  .regex(/^(0|[1-9][0-9]*)$/, "must be a non-negative integer in decimal")
+  .regex(/^(0|[1-9][0-9]*)$/, { message: "must be a non-negative integer in decimal", abort: true })
   .refine((s) => BigInt(s) < 1n << 64n, "must fit in 64 bits");
 
 const member = z.object({ id: hexKey, name: z.string().min(1).max(64).optional() }).strict();
@@ -54,7 +54,8 @@ export const genesisSchema = z
       .string()
       .regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/, "must be letters, digits, '.', '_' or '-'")
       .max(MAX_CHAIN_ID_BYTES),
-    genesisTime: z.iso.datetime({ offset: false }),
+    // Block timestamps are unsigned milliseconds, and genesisHash encodes this one as a uint.
+    genesisTime: z.iso.datetime({ offset: false }).refine((s) => !(Date.parse(s) < 0), "must not be before 1970-01-01T00:00:00Z"),
     /** Marks a genesis whose keys are public development keys. */
     insecure: z.boolean().optional(),
     selection: z.discriminatedUnion("name", [poaSelection, dbftSelection]),

@@ -40,7 +40,9 @@ export function nobleSign(message: Uint8Array, secretKey: Uint8Array): Uint8Arra
 
 export function nobleVerify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
   try {
-    return ed25519.verify(signature, message, publicKey);
+    // zip215 off: RFC 8032 strict (canonical encodings, no small-order keys), which is what
+    // ./signature.ts enforces on the OpenSSL path; ZIP-215 would accept keys OpenSSL-side rejects.
+    return ed25519.verify(signature, message, publicKey, { zip215: false });
   } catch {
     return false;
   }

@@ -16,7 +16,8 @@ export function merkleNode(left: Uint8Array, right: Uint8Array): Uint8Array {
 
 /** Root over already-hashed leaves (e.g. tx hashes); the empty list has sha256("") as root. */
 export function merkleRoot(leaves: readonly Uint8Array[]): Uint8Array {
-  if (leaves.length === 0) return EMPTY_ROOT;
+  // A copy: callers own the returned bytes, and mutating a shared constant would change every empty root.
+  if (leaves.length === 0) return EMPTY_ROOT.slice();
   let level = leaves.map(merkleLeaf);
   while (level.length > 1) {
     const next: Uint8Array[] = [];

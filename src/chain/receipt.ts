@@ -46,7 +46,23 @@ export function decodeReceipt(bytes: Uint8Array): Receipt {
   return decodeAll(bytes, MAX_LOG_BYTES + 16, readReceipt);
 }
 
+/** Keep the log within MAX_LOG_BYTES of UTF-8, cut at a code point boundary. */
+function truncateLog(message: string): string {
+  // Cutting by UTF-16 units could exceed MAX_LOG_BYTES (a char is up to 3 bytes) and split a
+  // surrogate pair, which encodes as U+FFFD: the stored receipt would then differ from (or,
+  // past 512 bytes, fail to decode back into) the one execution produced.
+  if (Buffer.byteLength(message, "utf8") <= MAX_LOG_BYTES) return message;
+  let out = "";
+  let bytes = 0;
+  for (const ch of message) {
+    const n = Buffer.byteLength(ch, "utf8");
+    if (bytes + n > MAX_LOG_BYTES) break;
+    out += ch;
+    bytes += n;
+  }
+  return out;
+}
+
 export function failureReceipt(failure: ExecutionFailure): Receipt {
-  const log = failure.message.length > 256 ? failure.message.slice(0, 256) : failure.message;
-  return { code: RECEIPT_CODES[failure.code], log };
+  return { code: RECEIPT_CODES[failure.code], log: truncateLog(failure.message) };
 }

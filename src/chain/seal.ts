@@ -2,7 +2,7 @@
 // (chainId, height, view, blockHash) under the "commit" domain. Every stored block carries the
 // seal that decided it, so anyone holding the validator set can verify any block offline.
 import { bytesEqual, compareBytes, decodeAll, fromHex, Reader, toHex, Writer } from "./encoding.js";
-import { SealError } from "./errors.js";
+import { DecodeError, SealError } from "./errors.js";
 import { HASH_BYTES } from "./hash.js";
 import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from "./keys.js";
 import { verifyDomain } from "./signature.js";
@@ -26,9 +26,13 @@ export function commitPayload(height: number, view: number, blockHash: Uint8Arra
   return new Writer(48).uint(height).uint(view).fixed(blockHash, HASH_BYTES).finish();
 }
 
+const byValidator = (a: CommitSignature, b: CommitSignature): number =>
+  a.validator < b.validator ? -1 : a.validator > b.validator ? 1 : 0;
+
 export function writeSeal(w: Writer, seal: Seal): Writer {
   w.uint(seal.height).uint(seal.view).fixed(seal.blockHash, HASH_BYTES).uint(seal.commits.length);
-  for (const c of seal.commits) w.fixed(fromHex(c.validator, PUBLIC_KEY_BYTES), PUBLIC_KEY_BYTES).fixed(c.signature, SIGNATURE_BYTES);
+  // Always in canonical order (readSeal insists on it), even for a seal not built by makeSeal.
+  for (const c of [...seal.commits].sort(byValidator)) w.fixed(fromHex(c.validator, PUBLIC_KEY_BYTES), PUBLIC_KEY_BYTES).fixed(c.signature, SIGNATURE_BYTES);
   return w;
 }
 
@@ -38,7 +42,15 @@ export function readSeal(r: Reader): Seal {
   const blockHash = r.fixed(HASH_BYTES);
   const count = r.count(MAX_VALIDATORS);
   const commits: CommitSignature[] = [];
-  for (let i = 0; i < count; i++) commits.push({ validator: toHex(r.fixed(PUBLIC_KEY_BYTES)), signature: r.fixed(SIGNATURE_BYTES) });
+  for (let i = 0; i < count; i++) {
+    const validator = toHex(r.fixed(PUBLIC_KEY_BYTES));
+    // One seal, one encoding: commits strictly ascending by validator (as makeSeal sorts them).
+    const previous = commits[commits.length - 1];
+    if (previous !== undefined && !(previous.validator < validator)) {
+      throw new DecodeError("NON_CANONICAL", "seal commits are not strictly ascending by validator", { index: i });
+    }
+    commits.push({ validator, signature: r.fixed(SIGNATURE_BYTES) });
+  }
   return { height, view, blockHash, commits };
 }
 
@@ -52,7 +64,7 @@ export function decodeSeal(bytes: Uint8Array): Seal {
 
 /** Build a seal from commit signatures (any order; sorted here so the encoding is canonical). */
 export function makeSeal(height: number, view: number, blockHash: Uint8Array, commits: Iterable<CommitSignature>): Seal {
-  const sorted = [...commits].sort((a, b) => (a.validator < b.validator ? -1 : a.validator > b.validator ? 1 : 0));
+  const sorted = [...commits].sort(byValidator);
   return { height, view, blockHash, commits: sorted };
 }
 

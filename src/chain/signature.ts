@@ -27,8 +27,41 @@ function publicKeyObject(publicKey: Uint8Array): KeyObject {
   return key;
 }
 
+// Public keys OpenSSL would accept but RFC 8032 strict verification (and noble with zip215 off)
+// rejects: the small-order points, in every encoding that fits in 32 bytes (compared with the
+// sign bit masked off, as libsodium does), including the non-canonical y = p and y = p + 1.
+// OpenSSL verifies the all-zero-S signature of the identity key for *any* message, so an
+// account or validator with such a key could be impersonated by anyone.
+const SMALL_ORDER_KEYS = [
+  "0000000000000000000000000000000000000000000000000000000000000000",
+  "0100000000000000000000000000000000000000000000000000000000000000",
+  "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+  "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+  "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+  "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+  "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+].map((h) => Buffer.from(h, "hex"));
+
+/** y >= p (2^255 - 19): an encoding RFC 8032 rejects but OpenSSL reduces and accepts. */
+function isNonCanonicalY(publicKey: Uint8Array): boolean {
+  if ((publicKey[31]! & 0x7f) !== 0x7f) return false;
+  for (let i = 30; i >= 1; i--) if (publicKey[i] !== 0xff) return false;
+  return publicKey[0]! >= 0xed;
+}
+
+function isWeakPublicKey(publicKey: Uint8Array): boolean {
+  if (isNonCanonicalY(publicKey)) return true;
+  for (const bad of SMALL_ORDER_KEYS) {
+    let diff = (publicKey[31]! & 0x7f) ^ bad[31]!;
+    for (let i = 0; i < 31; i++) diff |= publicKey[i]! ^ bad[i]!;
+    if (diff === 0) return true;
+  }
+  return false;
+}
+
 export function verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
   if (signature.length !== SIGNATURE_BYTES || publicKey.length !== PUBLIC_KEY_BYTES) return false;
+  if (isWeakPublicKey(publicKey)) return false;
   try {
     return nodeVerify(null, message, publicKeyObject(publicKey), signature);
   } catch {

@@ -37,14 +37,16 @@ export class StateTree {
   private readonly levels: Map<number, Uint8Array>[] = Array.from({ length: DEPTH + 1 }, () => new Map());
 
   root(): Uint8Array {
-    return this.levels[DEPTH]!.get(0) ?? EMPTY_AT[DEPTH]!;
+    // A copy: the stored digests (and the shared EMPTY_AT sentinels) must not be mutable from outside.
+    return (this.levels[DEPTH]!.get(0) ?? EMPTY_AT[DEPTH]!).slice();
   }
 
   /** The root the tree would have after `writes`, without changing it. */
   rootWith(writes: StateWrites): Uint8Array {
     if (writes.size === 0) return this.root();
     const overlay = this.computeDirty(writes);
-    return overlay.nodes[DEPTH]!.get(0) ?? this.root();
+    const root = overlay.nodes[DEPTH]!.get(0);
+    return root === undefined ? this.root() : root.slice();
   }
 
   apply(writes: StateWrites): void {

@@ -60,6 +60,10 @@ export function signTx(tx: UnsignedTx, secretKey: Uint8Array): SignedTx {
 }
 
 function checkUnsigned(tx: UnsignedTx): void {
+  // The decoder caps the chain id; without this a client could sign a tx no node can decode.
+  if (Buffer.byteLength(tx.chainId) > MAX_CHAIN_ID_BYTES) {
+    throw new TxError("WRONG_CHAIN", `chain id must be at most ${MAX_CHAIN_ID_BYTES} bytes`);
+  }
   if (tx.from.length !== PUBLIC_KEY_BYTES) throw new TxError("BAD_PAYLOAD", "from must be a 32-byte public key");
   if (!Number.isSafeInteger(tx.nonce) || tx.nonce < 0) throw new TxError("BAD_NONCE", "nonce must be a non-negative integer");
   if (Buffer.byteLength(tx.kind) === 0 || Buffer.byteLength(tx.kind) > MAX_KIND_BYTES) {
@@ -81,11 +85,9 @@ export function readSignedTx(r: Reader): SignedTx {
   const payload = r.bytes(MAX_PAYLOAD_BYTES);
   const signature = r.fixed(SIGNATURE_BYTES);
   const unsigned = { chainId, from, nonce, kind, payload };
-  // Re-encode rather than slice: the hash must be over the canonical form, and this also
-  // catches any encoding the reader accepted but the writer would not produce.
-  const bytes = encodeSignedTx(unsigned, signature);
-  if (bytes.length !== r.offset - start) throw new TxError("BAD_PAYLOAD", "tx is not canonically encoded");
-  return finishSigned(unsigned, signature, bytes);
+  // The Reader accepts only canonical forms (minimal varints, exact lengths, strict UTF-8), so
+  // the bytes read are the one encoding of this tx: hash them as they are, no re-encoding.
+  return finishSigned(unsigned, signature, r.consumed(start));
 }
 
 /**

@@ -24,7 +24,8 @@ export function validatorSet(ids: Iterable<ValidatorId>): ValidatorSet {
 
 /** f: the most Byzantine validators n can tolerate. */
 export function faultTolerance(n: number): number {
-  return Math.floor((n - 1) / 3);
+  // Clamped at 0: f(0) = -1 made quorumSize(0) = 0, so an empty seal "verified" against an empty set.
+  return Math.max(0, Math.floor((n - 1) / 3));
 }
 
 /** The smallest q such that any two q-subsets of n overlap in at least f+1 validators. */
