@@ -1,0 +1,283 @@
+// Gossip of consensus messages and txs. Payloads are signed at the application level (every
+// consensus message and tx carries its sender's signature), so gossipsub runs StrictNoSign and
+// the topic validators decide what propagates: nothing unauthenticated is forwarded or delivered.
+import type { GossipsubEvents, GossipsubMessage, GossipsubOpts } from "@chainsafe/libp2p-gossipsub";
+import { TopicValidatorResult, type Message, type PeerId, type PubSub } from "@libp2p/interface";
+import type { Multiaddr } from "@multiformats/multiaddr";
+import type { Logger } from "pino";
+import {
+  decodeSignedTx,
+  fromHex,
+  MAX_TX_BYTES,
+  sha256,
+  utf8,
+  verifyDomain,
+  verifyTx,
+  type SignedTx,
+  type ValidatorId,
+} from "../chain/index.js";
+import { decodeMessage, encodeMessage, MAX_MESSAGE_BYTES, signedPayload, type ConsensusMessage } from "../consensus/messages.js";
+import { P2PError } from "./errors.js";
+import { tryValidatorIdFromPeerId } from "./identity.js";
+import { ownedBytes } from "./wire-bytes.js";
+
+export function consensusTopic(chainId: string): string {
+  return `/triad/${chainId}/consensus/1`;
+}
+
+export function txTopic(chainId: string): string {
+  return `/triad/${chainId}/txs/1`;
+}
+
+/**
+ * Cap on one gossipsub RPC frame: the largest message plus room for protobuf framing and
+ * piggybacked control. Every node must use the same value: an over-limit frame silently kills
+ * the receiver's stream from that sender (P2P-NOTES §3).
+ */
+export const GOSSIP_MAX_RPC_BYTES = MAX_MESSAGE_BYTES + 64 * 1024;
+
+/** Same shape as chain's verifyDomain, so the node can pass a cached verifier shared with the core. */
+export type VerifyDomainFn = typeof verifyDomain;
+
+export type GossipKind = "consensus" | "tx";
+
+export type GossipVerdict<T> =
+  | { readonly result: "accept"; readonly value: T }
+  | { readonly result: "reject" | "ignore"; readonly reason: string };
+
+export interface ConsensusCheck {
+  readonly chainId: string;
+  /** Is `id` a validator for this message (the node may look at message.height)? */
+  isValidator(id: ValidatorId, message: ConsensusMessage): boolean;
+  /** Too old to matter (below the head, an old view …): dropped without penalty. */
+  isStale(message: ConsensusMessage): boolean;
+  verify: VerifyDomainFn;
+}
+
+/**
+ * Decide a consensus message's fate. Cheap checks run first and the signature last, so a flood
+ * of stale or non-member messages costs no signature verifications.
+ */
+export function checkConsensusData(data: Uint8Array, check: ConsensusCheck): GossipVerdict<ConsensusMessage> {
+  if (data.length > MAX_MESSAGE_BYTES) return { result: "reject", reason: `oversize: ${data.length} bytes` };
+  let m: ConsensusMessage;
+  try {
+    m = decodeMessage(data);
+  } catch (err) {
+    return { result: "reject", reason: `malformed: ${(err as Error).message}` };
+  }
+  if (m.chainId !== check.chainId) return { result: "reject", reason: `wrong chain ${JSON.stringify(m.chainId)}` };
+  if (check.isStale(m)) return { result: "ignore", reason: `stale ${m.type}` };
+  if (!check.isValidator(m.from, m)) return { result: "reject", reason: `${m.type} from non-member ${m.from}` };
+  if (!check.verify(m.type, check.chainId, signedPayload(m), m.signature, fromHex(m.from))) {
+    return { result: "reject", reason: `bad signature on ${m.type} from ${m.from}` };
+  }
+  return { result: "accept", value: m };
+}
+
+/** Structure, chain id and signature of a gossiped tx; nonce and balance are the mempool's job. */
+export function checkTxData(data: Uint8Array, chainId: string): GossipVerdict<SignedTx> {
+  if (data.length > MAX_TX_BYTES) return { result: "reject", reason: `oversize: ${data.length} bytes` };
+  try {
+    const tx = decodeSignedTx(data);
+    verifyTx(tx, chainId);
+    return { result: "accept", value: tx };
+  } catch (err) {
+    return { result: "reject", reason: `invalid tx: ${(err as Error).message}` };
+  }
+}
+
+export interface GossipPeer {
+  readonly id: PeerId;
+  readonly addrs: Multiaddr[];
+}
+
+/**
+ * gossipsub options for a Triad network. Exported so every node builds the same ones: peers
+ * with a different signature policy or RPC limit cannot talk to each other.
+ */
+export function gossipsubOptions(chainId: string, directPeers: readonly GossipPeer[]): Partial<GossipsubOpts> {
+  return {
+    globalSignaturePolicy: "StrictNoSign",
+    // Content-hash ids: the same payload relayed by different peers is one message.
+    msgIdFn: (msg: Message) => sha256(utf8(msg.topic), msg.data),
+    ignoreDuplicatePublishError: true,
+    allowPublishToZeroTopicPeers: true,
+    emitSelf: false,
+    // Validation is synchronous (topicValidators), so a message is forwarded only once accepted.
+    asyncValidation: false,
+    // Validators are few and known: they get every message, not just the mesh's share.
+    directPeers: [...directPeers],
+    fallbackToFloodsub: false,
+    allowedTopics: [consensusTopic(chainId), txTopic(chainId)],
+    maxInboundDataLength: GOSSIP_MAX_RPC_BYTES,
+    // Per-peer send queue (default unbounded): a peer that stops reading loses messages (PBFT
+    // recovers through view change and sync) instead of growing our heap without limit.
+    maxOutboundBufferSize: 16 * 1024 * 1024,
+    // The defaults are all Infinity: a peer could make us decode an unbounded control message.
+    decodeRpcLimits: {
+      maxSubscriptions: 64,
+      maxMessages: 512,
+      maxIhaveMessageIDs: 5000,
+      maxIwantMessageIDs: 5000,
+      maxIdontwantMessageIDs: 5000,
+      maxControlMessages: 256,
+      maxPeerInfos: 16,
+    },
+    scoreParams: {
+      // Admission is by key (the gater), not by IP: a local testnet puts every node on
+      // 127.0.0.1, and past 10 peers per IP the default colocation penalty graylists them all.
+      IPColocationFactorWeight: 0,
+    },
+  };
+}
+
+/** A message that failed validation: for logs, metrics and fault reports. */
+export interface InvalidGossip {
+  readonly kind: GossipKind;
+  readonly result: "reject" | "ignore";
+  readonly reason: string;
+  /** The peer that relayed it to us (not necessarily its author). */
+  readonly from: ValidatorId | null;
+}
+
+export interface GossipOptions {
+  readonly chainId: string;
+}
+
+export interface GossipDeps {
+  readonly pubsub: PubSub<GossipsubEvents>;
+  readonly logger: Logger;
+  isValidator(id: ValidatorId, message: ConsensusMessage): boolean;
+  isStale(message: ConsensusMessage): boolean;
+  /** Defaults to chain's verifyDomain; pass the node's cached verifier to share work with the core. */
+  readonly verify?: VerifyDomainFn;
+  /** An accepted consensus message; `from` is the relaying peer, the author is `message.from`. */
+  onConsensusMessage(message: ConsensusMessage, from: ValidatorId): void | Promise<void>;
+  onTx(tx: SignedTx, from: ValidatorId): void | Promise<void>;
+  onInvalid?(event: InvalidGossip): void;
+}
+
+export class GossipRouter {
+  readonly consensusTopic: string;
+  readonly txTopic: string;
+  private readonly log: Logger;
+  private readonly check: ConsensusCheck;
+  // Validated payloads, keyed by the gossipsub Message object: the validator and the delivery
+  // event see the same object, so each payload is decoded (and verified) exactly once.
+  private readonly accepted = new WeakMap<Message, ConsensusMessage | SignedTx>();
+  private started = false;
+
+  constructor(
+    private readonly options: GossipOptions,
+    private readonly deps: GossipDeps,
+  ) {
+    this.consensusTopic = consensusTopic(options.chainId);
+    this.txTopic = txTopic(options.chainId);
+    this.log = deps.logger.child({ module: "p2p", component: "gossip" });
+    this.check = {
+      chainId: options.chainId,
+      isValidator: (id, m) => deps.isValidator(id, m),
+      isStale: (m) => deps.isStale(m),
+      verify: deps.verify ?? verifyDomain,
+    };
+  }
+
+  start(): void {
+    if (this.started) return;
+    const { pubsub } = this.deps;
+    pubsub.topicValidators.set(this.consensusTopic, (peer, msg) => this.validate("consensus", peer, msg));
+    pubsub.topicValidators.set(this.txTopic, (peer, msg) => this.validate("tx", peer, msg));
+    pubsub.addEventListener("gossipsub:message", this.onMessage);
+    pubsub.subscribe(this.consensusTopic);
+    pubsub.subscribe(this.txTopic);
+    this.started = true;
+  }
+
+  stop(): void {
+    if (!this.started) return;
+    this.started = false;
+    const { pubsub } = this.deps;
+    pubsub.removeEventListener("gossipsub:message", this.onMessage);
+    pubsub.topicValidators.delete(this.consensusTopic);
+    pubsub.topicValidators.delete(this.txTopic);
+    for (const topic of [this.consensusTopic, this.txTopic]) {
+      try {
+        pubsub.unsubscribe(topic);
+      } catch {
+        // gossipsub throws when already stopped; the subscription died with it.
+      }
+    }
+  }
+
+  /**
+   * Publish one of our consensus messages; resolves to how many peers it was sent to. Bytes
+   * already seen within gossipsub's seenTTL (2 min) are dropped silently: a re-broadcast of the
+   * same signed message is not a retransmission.
+   */
+  async publishConsensus(message: ConsensusMessage): Promise<number> {
+    return this.publish(this.consensusTopic, encodeMessage(message), MAX_MESSAGE_BYTES);
+  }
+
+  async publishTx(tx: SignedTx): Promise<number> {
+    return this.publish(this.txTopic, tx.bytes, MAX_TX_BYTES);
+  }
+
+  /** Peers known to be subscribed to a topic (validator ids). */
+  topicPeers(kind: GossipKind): ValidatorId[] {
+    const topic = kind === "consensus" ? this.consensusTopic : this.txTopic;
+    return this.deps.pubsub.getSubscribers(topic).flatMap((p) => tryValidatorIdFromPeerId(p) ?? []);
+  }
+
+  private async publish(topic: string, data: Uint8Array, limit: number): Promise<number> {
+    if (!this.started) throw new P2PError("NOT_STARTED", "gossip is not running");
+    // Refuse here rather than let receivers drop it: an over-limit frame also costs us the
+    // receiver's stream (P2P-NOTES §3).
+    if (data.length > limit) {
+      throw new P2PError("MESSAGE_TOO_LARGE", `message of ${data.length} bytes exceeds ${limit} on ${topic}`, { size: data.length, limit, topic });
+    }
+    const result = await this.deps.pubsub.publish(topic, data);
+    return result.recipients.length;
+  }
+
+  private validate(kind: GossipKind, peer: PeerId, msg: Message): TopicValidatorResult {
+    let verdict: GossipVerdict<ConsensusMessage | SignedTx>;
+    try {
+      const data = ownedBytes(msg.data);
+      verdict = kind === "consensus" ? checkConsensusData(data, this.check) : checkTxData(data, this.options.chainId);
+    } catch (err) {
+      // A throwing dependency is our bug, not the peer's: drop without penalising the relay.
+      this.log.error({ err, kind }, "gossip validation failed");
+      verdict = { result: "ignore", reason: `validator error: ${(err as Error).message}` };
+    }
+    if (verdict.result === "accept") {
+      this.accepted.set(msg, verdict.value);
+      return TopicValidatorResult.Accept;
+    }
+    const from = tryValidatorIdFromPeerId(peer);
+    this.log.debug({ kind, from, result: verdict.result, reason: verdict.reason }, "gossip message not accepted");
+    try {
+      this.deps.onInvalid?.({ kind, result: verdict.result, reason: verdict.reason, from });
+    } catch (err) {
+      this.log.error({ err }, "onInvalid handler threw");
+    }
+    return verdict.result === "reject" ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore;
+  }
+
+  // An EventTarget listener that throws is rethrown by Node as an uncaught exception, so every
+  // handler call is fenced here.
+  private readonly onMessage = (evt: CustomEvent<GossipsubMessage>): void => {
+    const { msg, propagationSource } = evt.detail;
+    const value = this.accepted.get(msg);
+    if (value === undefined) return; // not ours to deliver (another topic, or never validated)
+    this.accepted.delete(msg);
+    const from = tryValidatorIdFromPeerId(propagationSource);
+    if (from === null) return; // the gater admits only ed25519 peers; unreachable in practice
+    try {
+      const done = msg.topic === this.consensusTopic ? this.deps.onConsensusMessage(value as ConsensusMessage, from) : this.deps.onTx(value as SignedTx, from);
+      if (done instanceof Promise) done.catch((err: unknown) => this.log.error({ err, topic: msg.topic }, "gossip handler failed"));
+    } catch (err) {
+      this.log.error({ err, topic: msg.topic }, "gossip handler threw");
+    }
+  };
+}

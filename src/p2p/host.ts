@@ -1,0 +1,370 @@
+// The node's libp2p host: TCP + Noise + yamux, identify, ping, gossipsub, the sync protocol,
+// and a connection gater. Its identity is the validator key, so every connection is
+// authenticated as a validator (or observer/follower) id, and the allow-list is enforced on it.
+import "../polyfill.js";
+import { gossipsub, type GossipsubEvents } from "@chainsafe/libp2p-gossipsub";
+import { noise } from "@chainsafe/libp2p-noise";
+import { yamux } from "@chainsafe/libp2p-yamux";
+import { identify, type Identify } from "@libp2p/identify";
+import { KEEP_ALIVE, type Connection, type Libp2p, type PeerId, type PubSub } from "@libp2p/interface";
+import { ping, type Ping } from "@libp2p/ping";
+import { tcp } from "@libp2p/tcp";
+import { multiaddr, type Multiaddr } from "@multiformats/multiaddr";
+import { createLibp2p } from "libp2p";
+import type { Logger } from "pino";
+import { keyPairFromSecret, toHex, type ChainHead, type SignedTx, type ValidatorId } from "../chain/index.js";
+import type { ConsensusMessage } from "../consensus/messages.js";
+import { P2PError } from "./errors.js";
+import { createConnectionGater, isPeerAllowed, type AllowList } from "./gater.js";
+import { GossipRouter, gossipsubOptions, type GossipKind, type InvalidGossip, type VerifyDomainFn } from "./gossip.js";
+import { libp2pPrivateKey, parsePeer, peerIdFromValidatorId, tryValidatorIdFromPeerId } from "./identity.js";
+import { SyncProtocol, type SyncedBlock, type SyncOptions, type SyncStore } from "./sync-protocol.js";
+
+export interface P2PServices extends Record<string, unknown> {
+  identify: Identify;
+  ping: Ping;
+  pubsub: PubSub<GossipsubEvents>;
+}
+
+export interface P2PHostOptions {
+  readonly chainId: string;
+  /** The validator's 32-byte ed25519 seed (KeyPair.secretKey): the libp2p identity. */
+  readonly secretKey: Uint8Array;
+  /** Listen multiaddrs, e.g. "/ip4/0.0.0.0/tcp/26656" ("/tcp/0" picks a free port). */
+  readonly listen: readonly string[];
+  /** Peers to dial and keep connected: multiaddrs ending in /p2p/<peer id>. Our own entry is skipped. */
+  readonly peers: readonly string[];
+  /**
+   * Inbound connections per second per IP. libp2p's default of 5 refuses honest peers when a
+   * local testnet (all on one IP) starts or restarts at once (P2P-NOTES §2).
+   */
+  readonly inboundConnectionThreshold?: number;
+  readonly maxConnections?: number;
+  /** How often configured peers that are not connected are dialled again. */
+  readonly redialIntervalMs?: number;
+  /** First back-off of libp2p's own reconnect of KEEP_ALIVE peers (doubles per attempt). */
+  readonly reconnectRetryIntervalMs?: number;
+  readonly dialTimeoutMs?: number;
+  readonly sync?: Partial<Omit<SyncOptions, "chainId">>;
+}
+
+type HostDefaults = Required<Pick<P2PHostOptions, "inboundConnectionThreshold" | "maxConnections" | "redialIntervalMs" | "reconnectRetryIntervalMs" | "dialTimeoutMs">>;
+
+export const P2P_HOST_DEFAULTS: HostDefaults = {
+  inboundConnectionThreshold: 50,
+  maxConnections: 300,
+  redialIntervalMs: 5_000,
+  reconnectRetryIntervalMs: 1_000,
+  dialTimeoutMs: 5_000,
+};
+
+export interface P2PHostDeps {
+  readonly logger: Logger;
+  /** Admission: current validator set ∪ configured observers ∪ known followers. */
+  readonly isAllowed: AllowList;
+  /** Is `id` a validator for this message (membership may depend on message.height)? */
+  isValidator(id: ValidatorId, message: ConsensusMessage): boolean;
+  /** Too old to matter: dropped (gossipsub Ignore) before any signature check. */
+  isStale(message: ConsensusMessage): boolean;
+  /** A cached verifier shared with the consensus core; defaults to chain's verifyDomain. */
+  readonly verify?: VerifyDomainFn;
+  /** Accepted (decoded, member, signature-checked) consensus message; `from` is the relaying peer. */
+  onConsensusMessage(message: ConsensusMessage, from: ValidatorId): void | Promise<void>;
+  /** Accepted (decoded, chain id and signature checked) tx; `from` is the relaying peer. */
+  onTx(tx: SignedTx, from: ValidatorId): void | Promise<void>;
+  /** A gossiped message was rejected or ignored: for metrics and fault reports. */
+  onInvalid?(event: InvalidGossip): void;
+  /** What the sync server answers from. */
+  readonly store: SyncStore;
+  /** Aborting it stops the host. */
+  readonly signal?: AbortSignal;
+}
+
+interface ConfiguredPeer {
+  readonly id: PeerId;
+  readonly addrs: Multiaddr[];
+}
+
+export class P2PHost {
+  readonly peerId: PeerId;
+  readonly validatorId: ValidatorId;
+  private readonly opts: P2PHostOptions & HostDefaults;
+  private readonly log: Logger;
+  private readonly configured = new Map<string, ConfiguredPeer>();
+  private readonly dialing = new Set<string>();
+  private readonly stopping = new AbortController();
+  private node: Libp2p<P2PServices> | null = null;
+  private gossip: GossipRouter | null = null;
+  private sync: SyncProtocol | null = null;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private state: "new" | "starting" | "running" | "stopped" = "new";
+  private booting: Promise<void> | null = null;
+  private readonly allowed: AllowList = (id) => this.deps.isAllowed(id);
+
+  constructor(
+    options: P2PHostOptions,
+    private readonly deps: P2PHostDeps,
+  ) {
+    this.opts = { ...P2P_HOST_DEFAULTS, ...options };
+    this.validatorId = toHex(keyPairFromSecret(options.secretKey).publicKey);
+    this.peerId = peerIdFromValidatorId(this.validatorId);
+    this.log = deps.logger.child({ module: "p2p" });
+    for (const addr of options.peers) this.configure(addr);
+  }
+
+  /** Start listening, dial the configured peers, join the topics and serve sync. Once only. */
+  async start(): Promise<void> {
+    if (this.state !== "new") throw new P2PError("NOT_STARTED", `cannot start a host that is ${this.state}`);
+    this.state = "starting";
+    this.booting = this.boot();
+    try {
+      await this.booting;
+    } catch (err) {
+      // Leave nothing listening or dialling behind a failed start.
+      this.state = "stopped";
+      this.stopping.abort();
+      try {
+        await this.node?.stop();
+      } catch {
+        // the start error is the one worth reporting
+      }
+      throw err;
+    }
+    this.state = "running";
+    this.timer = setInterval(() => this.redial(), this.opts.redialIntervalMs);
+    this.timer.unref();
+    this.deps.signal?.addEventListener("abort", this.onAbort, { once: true });
+    if (this.deps.signal?.aborted === true) this.onAbort();
+    this.log.info({ validator: this.validatorId, addrs: this.multiaddrs(), peers: this.configured.size }, "p2p host started");
+  }
+
+  private async boot(): Promise<void> {
+    const { deps, opts } = this;
+    const directPeers = [...this.configured.values()].map((p) => ({ id: p.id, addrs: p.addrs }));
+    const node = await createLibp2p<P2PServices>({
+      start: false,
+      privateKey: await libp2pPrivateKey(opts.secretKey),
+      addresses: { listen: [...opts.listen] },
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      connectionGater: createConnectionGater(this.allowed),
+      connectionManager: {
+        maxConnections: opts.maxConnections,
+        inboundConnectionThreshold: opts.inboundConnectionThreshold,
+        reconnectRetryInterval: opts.reconnectRetryIntervalMs,
+        dialTimeout: opts.dialTimeoutMs,
+      },
+      services: {
+        identify: identify(),
+        ping: ping(),
+        pubsub: gossipsub(gossipsubOptions(opts.chainId, directPeers)),
+      },
+    });
+    this.node = node;
+    // KEEP_ALIVE: libp2p dials these on start and redials them when they drop.
+    for (const peer of this.configured.values()) await this.remember(peer);
+    node.addEventListener("connection:open", this.onConnectionOpen);
+    node.addEventListener("peer:connect", this.onPeerConnect);
+    node.addEventListener("peer:disconnect", this.onPeerDisconnect);
+
+    // Deps are called through arrows so a node may pass methods that rely on `this`.
+    this.sync = new SyncProtocol(
+      { ...opts.sync, chainId: opts.chainId },
+      { libp2p: node, store: deps.store, isAllowed: this.allowed, logger: deps.logger },
+    );
+    this.gossip = new GossipRouter(
+      { chainId: opts.chainId },
+      {
+        pubsub: node.services.pubsub,
+        logger: deps.logger,
+        isValidator: (id, m) => deps.isValidator(id, m),
+        isStale: (m) => deps.isStale(m),
+        verify: deps.verify,
+        onConsensusMessage: (m, from) => deps.onConsensusMessage(m, from),
+        onTx: (tx, from) => deps.onTx(tx, from),
+        onInvalid: (event) => deps.onInvalid?.(event),
+      },
+    );
+    await this.sync.start();
+    await node.start();
+    this.gossip.start();
+  }
+
+  /** Leave the topics, stop serving, close every connection. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.state === "stopped") return;
+    if (this.state === "starting") {
+      // Let start finish (or fail) first, so nothing it creates outlives this stop.
+      await this.booting?.catch(() => undefined);
+      if (this.stateNow() === "stopped") return; // start failed and cleaned up
+    }
+    this.state = "stopped";
+    this.stopping.abort(new P2PError("NOT_STARTED", "p2p host stopped"));
+    if (this.timer !== null) clearInterval(this.timer);
+    this.deps.signal?.removeEventListener("abort", this.onAbort);
+    this.gossip?.stop();
+    const node = this.node;
+    if (node !== null) {
+      node.removeEventListener("connection:open", this.onConnectionOpen);
+      node.removeEventListener("peer:connect", this.onPeerConnect);
+      node.removeEventListener("peer:disconnect", this.onPeerDisconnect);
+    }
+    try {
+      await this.sync?.stop();
+    } finally {
+      await node?.stop();
+    }
+    this.log.info("p2p host stopped");
+  }
+
+  /** The libp2p node, for diagnostics and tests; the node's code should use the methods below. */
+  get libp2p(): Libp2p<P2PServices> {
+    if (this.node === null) throw new P2PError("NOT_STARTED", "p2p host is not started");
+    return this.node;
+  }
+
+  get running(): boolean {
+    return this.state === "running";
+  }
+
+  /** Our dialable addresses, each ending in /p2p/<our peer id>. */
+  multiaddrs(): string[] {
+    return this.node?.getMultiaddrs().map((ma) => ma.toString()) ?? [];
+  }
+
+  /** Validator ids of the peers we hold an open connection to. */
+  connectedPeers(): ValidatorId[] {
+    return [...new Set(this.node?.getPeers().flatMap((p) => tryValidatorIdFromPeerId(p) ?? []) ?? [])];
+  }
+
+  /** Peers known to be subscribed to a topic: a publish reaches them. */
+  topicPeers(kind: GossipKind): ValidatorId[] {
+    return this.gossip?.topicPeers(kind) ?? [];
+  }
+
+  /** Broadcast one of our consensus messages; resolves to the number of peers it was sent to. */
+  async publishConsensus(message: ConsensusMessage): Promise<number> {
+    return this.live().gossip.publishConsensus(message);
+  }
+
+  async publishTx(tx: SignedTx): Promise<number> {
+    return this.live().gossip.publishTx(tx);
+  }
+
+  /** Sealed blocks from a peer (seals NOT verified); see SyncProtocol.fetchBlocks. */
+  async fetchBlocks(peer: PeerId | ValidatorId, fromHeight: number, count: number, signal?: AbortSignal): Promise<SyncedBlock[]> {
+    return this.live().sync.fetchBlocks(peer, fromHeight, count, signal);
+  }
+
+  /** A peer's head (height, hash, timestamp). */
+  async status(peer: PeerId | ValidatorId, signal?: AbortSignal): Promise<ChainHead> {
+    return this.live().sync.status(peer, signal);
+  }
+
+  /** Add a peer to keep connected (e.g. a validator that joined the set); dials it now. */
+  async addPeer(addr: string): Promise<void> {
+    const peer = this.configure(addr);
+    if (peer === null || this.node === null) return;
+    await this.remember(peer);
+    this.redial();
+  }
+
+  /**
+   * Close connections to peers the allow-list no longer admits. Call it after the validator set
+   * (or the observer/follower list) changes: the gater only judges new connections.
+   */
+  async enforceAllowList(): Promise<void> {
+    const node = this.node;
+    if (node === null) return;
+    const closing = node
+      .getConnections()
+      .filter((c) => !isPeerAllowed(this.allowed, c.remotePeer))
+      .map(async (c) => {
+        this.log.info({ peer: tryValidatorIdFromPeerId(c.remotePeer) }, "closing connection to a peer no longer allowed");
+        await c.close().catch((err: unknown) => c.abort(err as Error));
+      });
+    await Promise.all(closing);
+  }
+
+  // Read through a call: TypeScript keeps a narrowed `this.state` across an await.
+  private stateNow(): P2PHost["state"] {
+    return this.state;
+  }
+
+  private live(): { gossip: GossipRouter; sync: SyncProtocol } {
+    if (this.state !== "running" || this.gossip === null || this.sync === null) throw new P2PError("NOT_STARTED", "p2p host is not running");
+    return { gossip: this.gossip, sync: this.sync };
+  }
+
+  private configure(addr: string): ConfiguredPeer | null {
+    let ma: Multiaddr;
+    try {
+      ma = multiaddr(addr);
+    } catch (err) {
+      throw new P2PError("BAD_PEER", `not a multiaddr: ${addr}`, { addr, cause: (err as Error).message });
+    }
+    const idText = ma.getPeerId();
+    if (idText === null) throw new P2PError("BAD_PEER", `peer address needs /p2p/<peer id>: ${addr}`, { addr });
+    const id = parsePeer(idText);
+    if (tryValidatorIdFromPeerId(id) === null) throw new P2PError("BAD_PEER", `peer ${idText} is not an ed25519 key`, { addr });
+    // A shared config file lists every node, us included; dialling ourselves is an error.
+    if (id.equals(this.peerId)) return null;
+    const key = id.toString();
+    const bare = ma.decapsulateCode(P2P_CODE);
+    const known = this.configured.get(key);
+    if (known !== undefined) {
+      if (!known.addrs.some((a) => a.equals(bare))) known.addrs.push(bare);
+      return known;
+    }
+    const peer = { id, addrs: [bare] };
+    this.configured.set(key, peer);
+    return peer;
+  }
+
+  private async remember(peer: ConfiguredPeer): Promise<void> {
+    await this.libp2p.peerStore.merge(peer.id, { multiaddrs: peer.addrs, tags: { [KEEP_ALIVE]: { value: 1 } } });
+  }
+
+  // libp2p's reconnect queue gives up after its retries (~30 s) and then removes KEEP_ALIVE, so a
+  // validator down for longer would never be dialled again. This loop keeps trying, forever.
+  private redial(): void {
+    const node = this.node;
+    if (node === null || this.state !== "running") return;
+    for (const peer of this.configured.values()) {
+      const key = peer.id.toString();
+      if (this.dialing.has(key) || node.getConnections(peer.id).length > 0) continue;
+      if (!isPeerAllowed(this.allowed, peer.id)) continue;
+      this.dialing.add(key);
+      const signal = AbortSignal.any([this.stopping.signal, AbortSignal.timeout(this.opts.dialTimeoutMs)]);
+      this.remember(peer)
+        .then(async () => node.dial(peer.id, { signal }))
+        .catch((err: unknown) => this.log.debug({ peer: tryValidatorIdFromPeerId(peer.id), err: (err as Error).message }, "redial failed"))
+        .finally(() => this.dialing.delete(key));
+    }
+  }
+
+  private readonly onConnectionOpen = (evt: CustomEvent<Connection>): void => {
+    const conn = evt.detail;
+    // Belt and braces behind the gater's Encrypted hooks: the authenticated remote key decides.
+    if (!isPeerAllowed(this.allowed, conn.remotePeer)) {
+      this.log.warn({ peer: conn.remotePeer.toString(), addr: conn.remoteAddr.toString() }, "closing connection from a peer not allowed");
+      conn.abort(new Error("peer not allowed"));
+    }
+  };
+
+  private readonly onPeerConnect = (evt: CustomEvent<PeerId>): void => {
+    this.log.info({ peer: tryValidatorIdFromPeerId(evt.detail) }, "peer connected");
+  };
+
+  private readonly onPeerDisconnect = (evt: CustomEvent<PeerId>): void => {
+    this.log.info({ peer: tryValidatorIdFromPeerId(evt.detail) }, "peer disconnected");
+  };
+
+  private readonly onAbort = (): void => {
+    this.stop().catch((err: unknown) => this.log.error({ err }, "p2p host stop failed"));
+  };
+}
+
+/** Multiaddr protocol code of /p2p/<peer id>. */
+const P2P_CODE = 421;

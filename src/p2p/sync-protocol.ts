@@ -1,0 +1,296 @@
+// Block sync: request/response on `/triad/<chainId>/sync/1`. A client asks for a range of sealed
+// blocks (or the peer's head); the server streams {block, seal} frames from its BlockStore, then
+// an end frame. Nothing the server sends is trusted: the client decodes with the canonical
+// decoders and checks the frames fit the request; seals are verified by the node, which knows
+// the validator set at each height.
+import type { Connection, IncomingStreamData, Libp2p, PeerId, Stream } from "@libp2p/interface";
+import { lpStream } from "it-length-prefixed-stream";
+import type { Logger } from "pino";
+import {
+  bytesEqual,
+  decodeBlock,
+  decodeSeal,
+  encodeSeal,
+  TriadError,
+  type Block,
+  type BlockStore,
+  type ChainHead,
+  type Seal,
+} from "../chain/index.js";
+import { P2PError } from "./errors.js";
+import { isPeerAllowed, type AllowList } from "./gater.js";
+import { parsePeer } from "./identity.js";
+import {
+  decodeSyncFrame,
+  decodeSyncRequest,
+  encodeSyncFrame,
+  encodeSyncRequest,
+  MAX_SYNC_FRAME_BYTES,
+  MAX_SYNC_REQUEST_BYTES,
+  type SyncFrame,
+  type SyncRequest,
+} from "./sync-codec.js";
+import { ownedBytes } from "./wire-bytes.js";
+
+export function syncProtocol(chainId: string): string {
+  return `/triad/${chainId}/sync/1`;
+}
+
+/** What the server reads: a BlockStore satisfies it. */
+export type SyncStore = Pick<BlockStore, "getBlock" | "head">;
+
+export interface SyncedBlock {
+  readonly block: Block;
+  readonly seal: Seal;
+}
+
+export interface SyncOptions {
+  readonly chainId: string;
+  /** Most blocks in one response (server caps, client refuses more). */
+  readonly maxBlocksPerResponse: number;
+  /** Soft cap on a response's bytes: the server stops before exceeding it, but always sends one block. */
+  readonly maxResponseBytes: number;
+  /** Deadline of one whole exchange, on both sides. */
+  readonly requestTimeoutMs: number;
+  /** Concurrent inbound sync streams per connection. */
+  readonly maxInboundStreams: number;
+}
+
+export const SYNC_DEFAULTS: Omit<SyncOptions, "chainId"> = {
+  maxBlocksPerResponse: 64,
+  maxResponseBytes: 8 * 1024 * 1024,
+  requestTimeoutMs: 30_000,
+  maxInboundStreams: 8,
+};
+
+export interface SyncDeps {
+  readonly libp2p: Pick<Libp2p, "handle" | "unhandle" | "dialProtocol">;
+  readonly store: SyncStore;
+  readonly isAllowed: AllowList;
+  readonly logger: Logger;
+}
+
+export class SyncProtocol {
+  readonly protocol: string;
+  private readonly opts: SyncOptions;
+  private readonly log: Logger;
+  private stopping = new AbortController();
+  private started = false;
+
+  constructor(options: Partial<SyncOptions> & { readonly chainId: string }, private readonly deps: SyncDeps) {
+    this.opts = { ...SYNC_DEFAULTS, ...options };
+    this.protocol = syncProtocol(options.chainId);
+    this.log = deps.logger.child({ module: "p2p", component: "sync" });
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.stopping = new AbortController();
+    await this.deps.libp2p.handle(this.protocol, this.onStream, {
+      maxInboundStreams: this.opts.maxInboundStreams,
+      maxOutboundStreams: this.opts.maxInboundStreams,
+    });
+    this.started = true;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    this.stopping.abort(new P2PError("NOT_STARTED", "sync stopped"));
+    await this.deps.libp2p.unhandle(this.protocol);
+  }
+
+  // ---- client ---------------------------------------------------------------------------------
+
+  /** The peer's head (height, hash, timestamp): to choose whom to sync from. */
+  async status(peer: PeerId | string, signal?: AbortSignal): Promise<ChainHead> {
+    return this.exchange(peer, { type: "status" }, signal, async (read) => {
+      const frame = await read();
+      if (frame.type !== "status") throw badResponse(`expected a status frame, got ${frame.type}`);
+      return frame.head;
+    });
+  }
+
+  /**
+   * Up to `count` sealed blocks from `fromHeight` on, in height order; fewer (possibly none)
+   * when the peer has fewer or hit its caps: ask again from the next height. Throws P2PError:
+   * BAD_RESPONSE (garbage, wrong heights, over a cap), PEER_ERROR, ABORTED, UNREACHABLE,
+   * STREAM_FAILED. Seals are NOT verified here.
+   */
+  async fetchBlocks(peer: PeerId | string, fromHeight: number, count: number, signal?: AbortSignal): Promise<SyncedBlock[]> {
+    if (!Number.isSafeInteger(fromHeight) || fromHeight < 1) throw new P2PError("BAD_REQUEST", `fromHeight must be ≥ 1, got ${fromHeight}`);
+    if (!Number.isSafeInteger(count) || count < 1) throw new P2PError("BAD_REQUEST", `count must be ≥ 1, got ${count}`);
+    // The request carries the caller's count as is: the server applies its own cap.
+    const limit = Math.min(count, this.opts.maxBlocksPerResponse);
+    return this.exchange(peer, { type: "blocks", fromHeight, count }, signal, async (read) => {
+      const out: SyncedBlock[] = [];
+      let bytes = 0;
+      for (;;) {
+        const frame = await read();
+        if (frame.type === "end") return out;
+        if (frame.type !== "block") throw badResponse(`expected a block or end frame, got ${frame.type}`);
+        if (out.length >= limit) throw badResponse(`more than the ${limit} blocks asked for`);
+        bytes += frame.block.length + frame.seal.length;
+        if (out.length > 0 && bytes > this.opts.maxResponseBytes) throw badResponse(`response exceeds ${this.opts.maxResponseBytes} bytes`);
+        out.push(this.decodeSynced(frame, fromHeight + out.length));
+      }
+    });
+  }
+
+  private decodeSynced(frame: { block: Uint8Array; seal: Uint8Array }, height: number): SyncedBlock {
+    let block: Block;
+    let seal: Seal;
+    try {
+      block = decodeBlock(frame.block);
+      seal = decodeSeal(frame.seal);
+    } catch (err) {
+      throw badResponse(`undecodable block or seal at height ${height}: ${(err as Error).message}`, err);
+    }
+    const h = block.header;
+    if (h.chainId !== this.opts.chainId) throw badResponse(`block at height ${height} is for chain ${JSON.stringify(h.chainId)}`);
+    if (h.height !== height) throw badResponse(`expected block ${height}, got ${h.height}`);
+    if (seal.height !== height || !bytesEqual(seal.blockHash, block.hash)) throw badResponse(`seal at height ${height} is not for the block it came with`);
+    return { block, seal };
+  }
+
+  private async exchange<T>(
+    peer: PeerId | string,
+    request: SyncRequest,
+    callerSignal: AbortSignal | undefined,
+    receive: (read: () => Promise<SyncFrame>) => Promise<T>,
+  ): Promise<T> {
+    if (!this.started) throw new P2PError("NOT_STARTED", "sync is not running");
+    const peerId = parsePeer(peer);
+    const signals = [this.stopping.signal, AbortSignal.timeout(this.opts.requestTimeoutMs)];
+    if (callerSignal !== undefined) signals.push(callerSignal);
+    const signal = AbortSignal.any(signals);
+    let stream: Stream;
+    try {
+      stream = await this.deps.libp2p.dialProtocol(peerId, this.protocol, { signal });
+    } catch (err) {
+      if (signal.aborted) throw aborted(signal, err);
+      throw new P2PError("UNREACHABLE", `cannot open ${this.protocol} to ${peerId.toString()}: ${(err as Error).message}`, {
+        peer: peerId.toString(),
+        cause: (err as Error).name,
+      });
+    }
+    try {
+      const lp = lpStream(stream, { maxDataLength: MAX_SYNC_FRAME_BYTES });
+      await lp.write(encodeSyncRequest(request), { signal });
+      await stream.closeWrite({ signal });
+      const read = async (): Promise<SyncFrame> => {
+        let frame: SyncFrame;
+        try {
+          frame = decodeSyncFrame(ownedBytes((await lp.read({ signal })).subarray()));
+        } catch (err) {
+          if (err instanceof TriadError) throw badResponse(`bad frame: ${err.message}`, err);
+          throw err;
+        }
+        if (frame.type === "error") throw new P2PError("PEER_ERROR", `peer refused: ${frame.code}: ${frame.message}`, { code: frame.code });
+        return frame;
+      };
+      const result = await receive(read);
+      // The answer is complete; closing is a courtesy, and a slow close must not fail the call.
+      stream.close({ signal: AbortSignal.timeout(1_000) }).catch((err: unknown) => stream.abort(err as Error));
+      return result;
+    } catch (err) {
+      stream.abort(err instanceof Error ? err : new Error(String(err)));
+      throw this.classify(err, signal, peerId);
+    }
+  }
+
+  private classify(err: unknown, signal: AbortSignal, peerId: PeerId): P2PError {
+    if (err instanceof P2PError) return err;
+    if (signal.aborted) return aborted(signal, err);
+    const e = err as Error;
+    // Frame over maxDataLength, or the peer ended the stream before its end frame.
+    if (e.name === "InvalidDataLengthError" || e.name === "InvalidDataLengthLengthError" || e.name === "UnexpectedEOFError") {
+      return badResponse(`${e.name}: ${e.message}`, e);
+    }
+    return new P2PError("STREAM_FAILED", `sync with ${peerId.toString()} failed: ${e.name}: ${e.message}`, { peer: peerId.toString(), cause: e.name });
+  }
+
+  // ---- server ---------------------------------------------------------------------------------
+
+  // libp2p does not await this handler's promise: it must never reject.
+  private readonly onStream = ({ stream, connection }: IncomingStreamData): void => {
+    this.serve(stream, connection).catch((err: unknown) => {
+      this.log.error({ err }, "sync handler failed");
+      stream.abort(err instanceof Error ? err : new Error(String(err)));
+    });
+  };
+
+  private async serve(stream: Stream, connection: Connection): Promise<void> {
+    // The gater already checked; this is the same rule applied to the authenticated peer, in
+    // case the allow-list shrank after the connection opened.
+    if (!isPeerAllowed(this.deps.isAllowed, connection.remotePeer)) {
+      stream.abort(new Error("peer not allowed"));
+      return;
+    }
+    const signal = AbortSignal.any([this.stopping.signal, AbortSignal.timeout(this.opts.requestTimeoutMs)]);
+    const lp = lpStream(stream, { maxDataLength: MAX_SYNC_REQUEST_BYTES });
+    try {
+      let request: SyncRequest | null = null;
+      try {
+        request = decodeSyncRequest(ownedBytes((await lp.read({ signal })).subarray()));
+      } catch (err) {
+        if (!(err instanceof TriadError)) throw err; // stream trouble, not a bad request
+      }
+      const frames = request === null ? badRequest("undecodable request") : this.answer(request);
+      for await (const frame of frames) await lp.write(encodeSyncFrame(frame), { signal });
+      await stream.close({ signal });
+    } catch (err) {
+      this.log.debug({ err, peer: connection.remotePeer.toString() }, "sync request aborted");
+      stream.abort(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  private async *answer(request: SyncRequest): AsyncGenerator<SyncFrame> {
+    const { store } = this.deps;
+    if (request.type === "status") {
+      yield { type: "status", head: store.head() };
+      return;
+    }
+    if (request.fromHeight < 1 || request.count < 1) {
+      yield* badRequest("need fromHeight >= 1 and count >= 1");
+      return;
+    }
+    const headHeight = store.head().height;
+    const max = Math.min(request.count, this.opts.maxBlocksPerResponse);
+    let sent = 0;
+    let bytes = 0;
+    for (let height = request.fromHeight; height <= headHeight && sent < max; height++) {
+      let frame: SyncFrame;
+      try {
+        const stored = await store.getBlock(height);
+        if (stored === undefined) break;
+        frame = { type: "block", block: stored.block.bytes, seal: encodeSeal(stored.seal) };
+      } catch (err) {
+        this.log.error({ err, height }, "sync: reading the block store failed");
+        // What was sent is still good: end the range there; fail only if nothing was sent.
+        if (sent > 0) break;
+        yield { type: "error", code: "INTERNAL", message: "block store read failed" };
+        return;
+      }
+      const size = frame.block.length + frame.seal.length;
+      if (sent > 0 && bytes + size > this.opts.maxResponseBytes) break;
+      yield frame;
+      sent++;
+      bytes += size;
+    }
+    yield { type: "end", headHeight };
+  }
+}
+
+async function* badRequest(message: string): AsyncGenerator<SyncFrame> {
+  yield { type: "error", code: "BAD_REQUEST", message };
+}
+
+function badResponse(message: string, cause?: unknown): P2PError {
+  return new P2PError("BAD_RESPONSE", message, cause instanceof TriadError ? { cause: cause.toJSON() } : {});
+}
+
+function aborted(signal: AbortSignal, err: unknown): P2PError {
+  const reason = signal.reason as Error | undefined;
+  return new P2PError("ABORTED", `sync request aborted: ${reason?.message ?? (err as Error).message}`, { cause: reason?.name ?? "AbortError" });
+}

@@ -1,0 +1,19 @@
+// The method table: each RPC method is a name, its positional parameter order (CometBFT's route
+// argument list, for array params) and a handler over the node's API. The groups live in
+// methods-chain.ts, methods-tx.ts and methods-triad.ts; subscribe/unsubscribe are added by the
+// WebSocket layer, which owns the connection they act on.
+import type { MethodDef } from "./method-context.js";
+import { chainMethods } from "./methods-chain.js";
+import { triadMethods } from "./methods-triad.js";
+import { txMethods } from "./methods-tx.js";
+
+export type { MethodContext, MethodDef, RpcEnv, RpcLimits } from "./method-context.js";
+
+export function allMethods(): MethodDef[] {
+  return [...chainMethods(), ...txMethods(), ...triadMethods()];
+}
+
+/** Names of the methods served over HTTP and WebSocket alike (subscriptions are WebSocket-only). */
+export function methodNames(): string[] {
+  return allMethods().map((m) => m.name);
+}

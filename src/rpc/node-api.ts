@@ -1,0 +1,162 @@
+// What the RPC server needs from a node, and nothing more: the node (src/node) implements it
+// over its block store, mempool, driver and p2p host; the tests implement it in memory. The
+// server never reaches past this interface, so it can be tested without a running cluster.
+import type { StoredBlock, TxLocation } from "../chain/block-store.js";
+import type { Genesis } from "../chain/genesis.js";
+import type { SignedTx } from "../chain/tx.js";
+import type { ValidatorId, ValidatorSet } from "../chain/validator-set.js";
+
+export type Awaitable<T> = T | Promise<T>;
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** The node's view of itself and of its chain's head, read for `status`, `health` and guards. */
+export interface NodeStatus {
+  /** A human-readable name for this node (CometBFT's moniker). */
+  readonly moniker: string;
+  /** The p2p identity as the network knows it (a libp2p peer id, `12D3KooW…`). */
+  readonly nodeId: string;
+  /** The node's ed25519 identity public key, lower-case hex (for a validator, its validator id). */
+  readonly nodeKey: string;
+  /** This node's validator id when it holds a key of the current set, else null. */
+  readonly validatorId: ValidatorId | null;
+  /** Addresses the p2p host listens on (multiaddrs). */
+  readonly listenAddrs: readonly string[];
+  /** Software version, e.g. "0.1.0". */
+  readonly version: string;
+  /** Height of the head block (0 before the first block). */
+  readonly height: number;
+  /** Hash of the head block; at height 0 the genesis hash. */
+  readonly hash: Uint8Array;
+  /** Timestamp (ms since epoch) of the head block; at height 0 the genesis time. */
+  readonly timestamp: number;
+  /** State root after the head block. */
+  readonly appHash: Uint8Array;
+  /** The consensus view the node is in for height + 1. */
+  readonly view: number;
+  /** True while the node is catching up (block sync): its state is behind the network's. */
+  readonly syncing: boolean;
+}
+
+export interface PeerInfo {
+  readonly peerId: string;
+  /** The peer's validator id when it is a validator of the current set, else null. */
+  readonly validatorId: ValidatorId | null;
+  readonly addrs: readonly string[];
+  /** True when this node dialled the peer. */
+  readonly outbound: boolean;
+  readonly moniker?: string;
+}
+
+export interface ConsensusInfo {
+  /** The height being decided (head + 1). */
+  readonly height: number;
+  readonly view: number;
+  /** The replica's PBFT phase: "pre-prepare", "prepare", "commit", "view-change", … */
+  readonly phase: string;
+  /** The primary of (height, view). */
+  readonly primary: ValidatorId;
+}
+
+export interface AccountInfo {
+  readonly balance: bigint;
+  /** The next nonce the chain will accept from this account (committed state). */
+  readonly nonce: number;
+  /**
+   * The next nonce counting this account's contiguous txs in the mempool. Clients use it to
+   * send several txs without waiting for each to be committed. Defaults to `nonce`.
+   */
+  readonly pendingNonce?: number;
+}
+
+export interface MempoolInfo {
+  readonly txs: number;
+  readonly bytes: number;
+}
+
+/**
+ * A tx search. Every field present must match (AND). The node may answer from a bounded index
+ * (e.g. the last N blocks): `total` then counts what the index holds, not the whole chain.
+ */
+export interface TxQuery {
+  /** Sender account id, lower-case hex. */
+  readonly sender?: string;
+  readonly height?: number;
+}
+
+export interface TxPage {
+  /** Results to skip, in `order`. */
+  readonly offset: number;
+  /** At most this many results (≤ 100). */
+  readonly limit: number;
+  /** By (height, index). */
+  readonly order: "asc" | "desc";
+}
+
+export interface TxSearchResult {
+  readonly txs: readonly TxLocation[];
+  readonly total: number;
+}
+
+export interface SubmitResult {
+  /** The tx id (hex of its hash). */
+  readonly id: string;
+  /**
+   * added: admitted to the mempool now; known: already pooled (a resubmission);
+   * committed: already in a block (then `height` says which).
+   */
+  readonly status: "added" | "known" | "committed";
+  readonly height?: number;
+}
+
+export type Unsubscribe = () => void;
+
+export interface NodeApi {
+  readonly chainId: string;
+  genesis(): Genesis;
+  status(): Awaitable<NodeStatus>;
+  peers(): Awaitable<readonly PeerInfo[]>;
+
+  getBlock(height: number): Promise<StoredBlock | undefined>;
+  /** `hash` is lower-case hex. */
+  getBlockByHash(hash: string): Promise<StoredBlock | undefined>;
+  /** `id` is lower-case hex. */
+  getTx(id: string): Promise<TxLocation | undefined>;
+  searchTxs(query: TxQuery, page: TxPage): Promise<TxSearchResult>;
+  /** The set that validates block `height`; defined for 1 ≤ height ≤ head + 1 (the server checks). */
+  validatorsAt(height: number): Awaitable<ValidatorSet>;
+
+  /**
+   * Admit a tx to the mempool. Idempotent: a tx already pooled is `known`, one already in a
+   * block is `committed`; neither is added twice. Throws MempoolError when the tx is refused
+   * (MEMPOOL_FULL when there is no room).
+   */
+  submitTx(bytes: Uint8Array): Promise<SubmitResult>;
+  /**
+   * Resolves when the tx is in an appended block, at once if it already is (no gap between the
+   * check and the wait); rejects when `signal` aborts (client gone, timeout, server stopping).
+   */
+  waitForTx(id: string, signal: AbortSignal): Promise<TxLocation>;
+  mempool(): Awaitable<MempoolInfo>;
+  /** Up to `limit` pooled txs, oldest first. */
+  pendingTxs(limit: number): Awaitable<readonly SignedTx[]>;
+
+  /** `id` is lower-case hex; an account never written reads as balance 0, nonce 0. */
+  account(id: string): Awaitable<AccountInfo>;
+  kv(key: string): Awaitable<Uint8Array | undefined>;
+  /** PoA governance: votes not yet passed. null when the chain does not use PoA selection. */
+  poaPendingVotes(): Awaitable<JsonValue | null>;
+  /** DBFT: registered candidates and their votes. null when the chain does not use DBFT. */
+  dbftCandidates(): Awaitable<JsonValue | null>;
+  consensusState(): Awaitable<ConsensusInfo>;
+  /** Per-validator signing counters (seal participation, …), JSON-ready. */
+  signerMetrics(): Awaitable<JsonValue>;
+  /** A JSON view of a tx's payload (the registry's `toJSON`); optional. */
+  describeTx?(tx: SignedTx): JsonObject;
+
+  /** Called after each block is appended, in height order. */
+  onNewBlock(listener: (block: StoredBlock) => void): Unsubscribe;
+  /** Called for each tx of an appended block, in order, after the block's onNewBlock. */
+  onTx(listener: (tx: TxLocation) => void): Unsubscribe;
+}
