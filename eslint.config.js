@@ -59,10 +59,11 @@ export default tseslint.config(
     },
   },
   {
-    files: ["src/sim/**/*.ts"],
+    // The simulator runs the same driver and core as a node, over a virtual network and memory stores.
+    files: ["src/sim/**/*.ts", "src/driver/**/*.ts"],
     rules: {
       "no-restricted-imports": ["error", {
-        patterns: [{ group: ["**/node/**", "**/p2p/**", "**/rpc/**", "**/testnet/**", "libp2p", "@libp2p/*", "level"], message: "sim depends on consensus and chain only (DESIGN.md §2)." }],
+        patterns: [{ group: ["**/node/**", "**/p2p/**", "**/rpc/**", "**/testnet/**", "libp2p", "@libp2p/*", "level", "classic-level"], message: "sim and driver depend on consensus and chain only (DESIGN.md §2)." }],
       }],
     },
   },

@@ -35,6 +35,12 @@ const consensusParams = z
   .refine((c) => c.maxViewChangeTimeoutTicks >= c.viewChangeTimeoutTicks, {
     message: "must be at least viewChangeTimeoutTicks",
     path: ["maxViewChangeTimeoutTicks"],
+  })
+  // Backups cannot tell a primary waiting for txs from a silent one: an idle primary must
+  // propose its empty block before the view-change timer fires.
+  .refine((c) => c.emptyBlockIntervalTicks < c.viewChangeTimeoutTicks, {
+    message: "must be less than viewChangeTimeoutTicks",
+    path: ["emptyBlockIntervalTicks"],
   });
 
 const poaSelection = z.object({ name: z.literal("poa") }).strict();
