@@ -4,8 +4,32 @@ import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { genesisCommand } from "./genesis-command.js";
 import { keysCommand } from "./keys-command.js";
+import { initCommand } from "./init-command.js";
+import { startCommand } from "./start-command.js";
+import { showNodeIdCommand, showValidatorCommand } from "./show-command.js";
+import { resetCommand } from "./reset-command.js";
+import { blockCommand, statusCommand, validatorsCommand } from "./query-command.js";
+import { txCommand } from "./tx-command.js";
+import { testnetCommand } from "./testnet-command.js";
+import { checkCommand } from "./check-command.js";
+import { simCommand } from "./sim-command.js";
 
-const commands: readonly (() => Command)[] = [keysCommand, genesisCommand];
+const commands: readonly (() => Command)[] = [
+  keysCommand,
+  genesisCommand,
+  simCommand,
+  testnetCommand,
+  checkCommand,
+  initCommand,
+  startCommand,
+  showValidatorCommand,
+  showNodeIdCommand,
+  resetCommand,
+  statusCommand,
+  blockCommand,
+  validatorsCommand,
+  txCommand,
+];
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };

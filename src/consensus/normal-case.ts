@@ -162,6 +162,20 @@ export function onPrepare(s: ReplicaState, m: Prepare): void {
  */
 export function onCommit(s: ReplicaState, m: Commit): void {
   if (acceptVote(s, m)) checkDecided(s, m.view, toHex(m.blockHash));
+  resendPrepareFor(s, m);
+}
+
+/**
+ * A peer repeating its commit of (height, view) may have lost the prepares behind it in a
+ * restart, and its view-changes must carry that certificate: until it has it again it cannot ask
+ * for a new view. Once we have left that view we no longer repeat our prepare of it, so if we
+ * prepared the same block there, send the peer our prepare again (found by the simulator).
+ */
+function resendPrepareFor(s: ReplicaState, m: Commit): void {
+  if (m.from === s.self || (m.view === s.view && s.target === null)) return;
+  const own = s.record.get(s.height, m.view, "prepare");
+  if (own === undefined || own.type !== "prepare" || !bytesEqual(own.blockHash, m.blockHash)) return;
+  s.emit({ type: "send", to: m.from, message: own });
 }
 
 /** Prepared: the accepted, validated pre-prepare plus q prepares for it (ours among them). */

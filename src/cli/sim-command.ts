@@ -1,0 +1,173 @@
+// `triad sim`: run the deterministic simulator (src/sim) for one seed or a range of seeds, print
+// a summary per run, and exit 1 if any invariant was violated, with the seed, a short trace and
+// the command that replays it.
+import { Command, InvalidArgumentError, Option } from "commander";
+import { BEHAVIOUR_HELP, BEHAVIOURS, formatByzantineSpec, parseByzantineSpec, SimSpecError } from "../sim/byzantine-spec.js";
+import { FAULT_HELP, FAULT_NAMES, formatFaultSpec, parseFaultSpec } from "../sim/fault-spec.js";
+import { INVARIANTS } from "../sim/invariants.js";
+import { runSimulation, type SimOptions, type SimSummary } from "../sim/runner.js";
+import { randomScenario } from "../sim/scenario.js";
+import { CliError } from "./cli-error.js";
+import { parseWholeNumber } from "./option-parsers.js";
+
+interface SimCommandOptions {
+  validators: number;
+  selection: "poa" | "dbft";
+  byzantine: string;
+  faults: string;
+  seed?: number;
+  seeds?: { from: number; to: number };
+  heights: number;
+  random?: boolean;
+  json?: boolean;
+  trace?: number | true;
+  allowOverF?: boolean;
+}
+
+const DEFAULT_TRACE = 40;
+const MAX_SEED = 0xffff_ffff;
+
+function parseSeed(value: string): number {
+  const n = parseWholeNumber(value);
+  if (n > MAX_SEED) throw new InvalidArgumentError(`must be at most ${MAX_SEED}`);
+  return n;
+}
+
+function parseSeedRange(value: string): { from: number; to: number } {
+  const m = /^(\d+)\.\.(\d+)$/.exec(value);
+  if (m === null) throw new InvalidArgumentError("must be a range like 1..500");
+  const from = parseSeed(m[1]!);
+  const to = parseSeed(m[2]!);
+  if (to < from) throw new InvalidArgumentError("the range is empty");
+  return { from, to };
+}
+
+function parseValidators(value: string): number {
+  const n = parseWholeNumber(value);
+  if (n < 4 || n > 64) throw new InvalidArgumentError("must be from 4 to 64");
+  return n;
+}
+
+function parseHeights(value: string): number {
+  const n = parseWholeNumber(value);
+  if (n < 1 || n > 100_000) throw new InvalidArgumentError("must be from 1 to 100000");
+  return n;
+}
+
+function parseTrace(value: string): number {
+  const n = parseWholeNumber(value);
+  if (n < 1 || n > 100_000) throw new InvalidArgumentError("must be from 1 to 100000");
+  return n;
+}
+
+/** The options of one run: fixed by the flags, or drawn from the seed with --random. */
+function runOptions(options: SimCommandOptions, seed: number, trace: number): SimOptions {
+  if (options.random === true) return { ...randomScenario(seed), trace };
+  try {
+    return {
+      seed,
+      validators: options.validators,
+      selection: options.selection,
+      byzantine: parseByzantineSpec(options.byzantine, { validators: options.validators, allowOverF: options.allowOverF === true }),
+      faults: parseFaultSpec(options.faults),
+      heights: options.heights,
+      trace,
+    };
+  } catch (err) {
+    if (err instanceof SimSpecError) throw new CliError(`error: ${err.message}`);
+    throw err;
+  }
+}
+
+export function replayCommand(run: SimOptions, random: boolean): string {
+  if (random) return `triad sim --random --seed ${run.seed} --trace`;
+  const parts = ["triad sim", `--validators ${run.validators}`, `--selection ${run.selection}`];
+  const byzantine = formatByzantineSpec(run.byzantine ?? []);
+  if (byzantine !== "none") parts.push(`--byzantine ${byzantine}`);
+  const faults = run.faults === undefined ? "none" : formatFaultSpec(run.faults);
+  if (faults !== "none") parts.push(`--faults ${faults}`);
+  const overF = (run.byzantine?.length ?? 0) > Math.floor((run.validators - 1) / 3);
+  if (overF) parts.push("--allow-over-f");
+  parts.push(`--heights ${run.heights}`, `--seed ${run.seed}`, "--trace");
+  return parts.join(" ");
+}
+
+function textLine(s: SimSummary): string {
+  const status = s.violations.length === 0 ? "ok" : `VIOLATED ${[...new Set(s.violations.map((v) => v.invariant))].join(", ")}`;
+  return (
+    `seed ${s.seed}: ${status} — n=${s.validators} ${s.selection} byzantine=${s.byzantine} faults=${s.faults}; ` +
+    `min honest height ${s.minHonestHeight}/${s.target}, ${s.viewChanges} view changes, ${s.messages} messages, ${s.virtualMs} virtual ms`
+  );
+}
+
+async function sim(options: SimCommandOptions): Promise<void> {
+  if (options.seed !== undefined && options.seeds !== undefined) throw new CliError("error: give --seed or --seeds, not both");
+  const range = options.seeds ?? { from: options.seed ?? 1, to: options.seed ?? 1 };
+  const traceAsked = options.trace !== undefined;
+  const traceLength = options.trace === undefined || options.trace === true ? DEFAULT_TRACE : options.trace;
+  const json = options.json === true;
+  const random = options.random === true;
+  // Check the specs once, before the first run.
+  runOptions(options, range.from, traceLength);
+  let failed = 0;
+  for (let seed = range.from; seed <= range.to; seed++) {
+    const run = runOptions(options, seed, traceLength);
+    const summary = await runSimulation(run);
+    const bad = summary.violations.length > 0;
+    const { trace, ...rest } = summary;
+    if (json) process.stdout.write(`${JSON.stringify(traceAsked || bad ? summary : rest)}\n`);
+    else {
+      process.stdout.write(`${textLine(summary)}\n`);
+      if (traceAsked && !bad) for (const line of trace ?? []) process.stdout.write(`  ${line}\n`);
+    }
+    if (!bad) continue;
+    failed++;
+    const out = json ? process.stderr : process.stdout;
+    out.write(`seed ${seed} violated an invariant:\n`);
+    for (const v of summary.violations) out.write(`  ${v.invariant} at ${v.time} ms${v.node === null ? "" : ` on validator ${v.node}`}: ${v.detail}\n`);
+    out.write(`last ${trace?.length ?? 0} events:\n`);
+    for (const line of (trace ?? []).slice(traceAsked ? 0 : -20)) out.write(`  ${line}\n`);
+    out.write(`replay: ${replayCommand(run, random)}\n`);
+  }
+  const runs = range.to - range.from + 1;
+  if (runs > 1 && !json) process.stdout.write(`${runs} runs, ${failed} with violations\n`);
+  if (failed > 0) process.exitCode = 1;
+}
+
+function helpText(): string {
+  const pad = (s: string): string => s.padEnd(20);
+  return [
+    "",
+    "Byzantine behaviours (--byzantine <index>:<behaviour>[+<behaviour>…],…):",
+    ...BEHAVIOURS.map((b) => `  ${pad(b)}${BEHAVIOUR_HELP[b]}`),
+    "",
+    "Faults (--faults a,b,…; active in the safety phase, off in the liveness phase):",
+    ...FAULT_NAMES.map((f) => `  ${pad(f)}${FAULT_HELP[f]}`),
+    "",
+    `Invariants checked after every event over the honest validators: ${INVARIANTS.join(", ")}.`,
+    "Exit code 1 when any is violated; the seed, a trace and the replay command are printed.",
+    "",
+    "Examples:",
+    "  triad sim --validators 7 --selection poa --byzantine 0:equivocate,3:silent --seed 42 --heights 200 --json",
+    "  triad sim --validators 4 --selection dbft --byzantine 2:twins+replay --faults drop=0.2,dup=0.1,partition --seeds 1..500",
+    "",
+  ].join("\n");
+}
+
+export function simCommand(): Command {
+  return new Command("sim")
+    .description("run the deterministic simulator: N validators over a virtual network, with faults and Byzantine behaviours")
+    .option("--validators <n>", "number of validators (4 to 64)", parseValidators, 4)
+    .addOption(new Option("--selection <name>", "validator selection").choices(["poa", "dbft"]).default("poa"))
+    .option("--byzantine <spec>", "Byzantine validators, like 0:equivocate,3:silent (at most f unless --allow-over-f)", "none")
+    .option("--faults <spec>", "faults, like drop=0.2,dup=0.1,delay=5..80,partition,crash", "none")
+    .option("--seed <n>", "seed of one run (default 1)", parseSeed)
+    .option("--seeds <a..b>", "run every seed in the range", parseSeedRange)
+    .option("--heights <n>", "height every honest validator must reach in the liveness phase", parseHeights, 20)
+    .option("--random", "draw each run's cluster, behaviours and faults from its seed (as the test sweep does)")
+    .option("--json", "print one summary object per run per line")
+    .option("--trace [k]", `print the last k events of each run (default ${DEFAULT_TRACE})`, parseTrace)
+    .option("--allow-over-f", "allow more than f Byzantine validators (the invariants are then expected to catch violations)")
+    .addHelpText("after", helpText())
+    .action((options: SimCommandOptions) => sim(options));
+}

@@ -1,0 +1,353 @@
+// The RPC server's view of a running node (src/rpc/node-api.ts), over the node's block store,
+// mempool, consensus driver and p2p host. Reads go to the committed state; submissions go to
+// the mempool and out on the tx gossip topic; block and tx events come from the driver's
+// appends, in height order.
+import {
+  isMember,
+  kvKey,
+  MempoolError,
+  readAccount,
+  sha256,
+  toHex,
+  type BlockStore,
+  type Genesis,
+  type Mempool,
+  type SignedTx,
+  type StoredBlock,
+  type TxLocation,
+  type TxRegistry,
+  type ValidatorId,
+  type ValidatorSet,
+} from "../chain/index.js";
+import type { ReplicaStatus, ValidatorSelection } from "../consensus/index.js";
+import { dbftTally } from "../consensus/selection/index.js";
+import type {
+  AccountInfo,
+  ConsensusInfo,
+  JsonObject,
+  JsonValue,
+  MempoolInfo,
+  NodeApi,
+  NodeStatus,
+  PeerInfo,
+  SubmitResult,
+  TxPage,
+  TxQuery,
+  TxSearchResult,
+  Unsubscribe,
+} from "../rpc/node-api.js";
+import type { Logger } from "./logger.js";
+import { txLocations, type RecentTxIndex } from "./tx-index.js";
+
+/** What the API needs from the p2p side; null-safe so the API works before p2p is up. */
+export interface NodeNetwork {
+  listenAddrs(): string[];
+  /** Open connections: peer id, validator id (hex key), remote address, direction. */
+  connections(): { peerId: string; key: ValidatorId | null; addr: string; outbound: boolean }[];
+  /** Gossip a tx admitted from a client; failures are logged, never thrown. */
+  publishTx(tx: SignedTx): void;
+}
+
+export interface TriadNodeApiOptions {
+  readonly genesis: Genesis;
+  readonly moniker: string;
+  readonly version: string;
+  /** libp2p peer id (12D3KooW…). */
+  readonly nodeId: string;
+  /** Our ed25519 public key, hex. */
+  readonly nodeKey: ValidatorId;
+}
+
+export interface TriadNodeApiDeps {
+  readonly store: BlockStore;
+  readonly mempool: Mempool;
+  readonly registry: TxRegistry;
+  readonly selection: ValidatorSelection;
+  readonly txIndex: RecentTxIndex;
+  readonly network: NodeNetwork;
+  /** The replica's position, or null before the driver has started. */
+  consensus(): ReplicaStatus | null;
+  /** True while the node is catching up (far behind its peers). */
+  syncing(): boolean;
+  readonly logger: Logger;
+}
+
+interface SignerCounters {
+  signed: number;
+  missed: number;
+  proposed: number;
+}
+
+const POA_VOTE_PREFIX = "poa/vote/";
+
+export class TriadNodeApi implements NodeApi {
+  readonly chainId: string;
+  private readonly blockListeners = new Set<(block: StoredBlock) => void>();
+  private readonly txListeners = new Set<(tx: TxLocation) => void>();
+  private readonly waiters = new Map<string, Set<(loc: TxLocation) => void>>();
+  private readonly signers = new Map<ValidatorId, SignerCounters>();
+  private metricsSince: number | null = null;
+  private metricsBlocks = 0;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly options: TriadNodeApiOptions,
+    private readonly deps: TriadNodeApiDeps,
+  ) {
+    this.chainId = options.genesis.chainId;
+    this.log = deps.logger.child({ module: "node-api" });
+  }
+
+  /** The node calls this for every appended block (consensus or sync), in height order. */
+  blockAppended(stored: StoredBlock): void {
+    this.countSigners(stored);
+    this.deps.txIndex.add(stored);
+    const locations = txLocations(stored);
+    for (const listener of this.blockListeners) this.fenced(() => listener(stored));
+    for (const loc of locations) {
+      for (const listener of this.txListeners) this.fenced(() => listener(loc));
+      const waiting = this.waiters.get(loc.tx.id);
+      if (waiting !== undefined) {
+        this.waiters.delete(loc.tx.id);
+        for (const resolve of waiting) resolve(loc);
+      }
+    }
+  }
+
+  genesis(): Genesis {
+    return this.options.genesis;
+  }
+
+  status(): NodeStatus {
+    const { store } = this.deps;
+    const head = store.head();
+    const consensus = this.deps.consensus();
+    const current = store.validatorsAt(head.height + 1);
+    return {
+      moniker: this.options.moniker,
+      nodeId: this.options.nodeId,
+      nodeKey: this.options.nodeKey,
+      validatorId: isMember(current, this.options.nodeKey) ? this.options.nodeKey : null,
+      listenAddrs: this.deps.network.listenAddrs(),
+      version: this.options.version,
+      height: head.height,
+      hash: head.hash,
+      timestamp: head.timestamp,
+      appHash: store.state().root(),
+      view: consensus?.view ?? 0,
+      syncing: this.deps.syncing(),
+    };
+  }
+
+  peers(): PeerInfo[] {
+    const current = this.deps.store.validatorsAt(this.deps.store.head().height + 1);
+    const byPeer = new Map<string, { peerId: string; validatorId: ValidatorId | null; addrs: string[]; outbound: boolean }>();
+    for (const c of this.deps.network.connections()) {
+      const known = byPeer.get(c.peerId);
+      if (known !== undefined) {
+        if (!known.addrs.includes(c.addr)) known.addrs.push(c.addr);
+        continue;
+      }
+      byPeer.set(c.peerId, { peerId: c.peerId, validatorId: c.key !== null && isMember(current, c.key) ? c.key : null, addrs: [c.addr], outbound: c.outbound });
+    }
+    return [...byPeer.values()];
+  }
+
+  getBlock(height: number): Promise<StoredBlock | undefined> {
+    return this.deps.store.getBlock(height);
+  }
+
+  getBlockByHash(hash: string): Promise<StoredBlock | undefined> {
+    return this.deps.store.getBlockByHash(hash);
+  }
+
+  getTx(id: string): Promise<TxLocation | undefined> {
+    return this.deps.store.getTx(id);
+  }
+
+  async searchTxs(query: TxQuery, page: TxPage): Promise<TxSearchResult> {
+    const index = this.deps.txIndex;
+    if (query.height !== undefined && query.height < index.oldestHeight) {
+      // Older than the index holds: one block is cheap to read whole.
+      const stored = await this.deps.store.getBlock(query.height);
+      const all = stored === undefined ? [] : txLocations(stored).filter((l) => query.sender === undefined || l.tx.sender === query.sender);
+      if (page.order === "desc") all.reverse();
+      return { txs: all.slice(page.offset, page.offset + page.limit), total: all.length };
+    }
+    return index.search(query, page);
+  }
+
+  validatorsAt(height: number): ValidatorSet {
+    return this.deps.store.validatorsAt(height);
+  }
+
+  async submitTx(bytes: Uint8Array): Promise<SubmitResult> {
+    // The id of a canonical tx is the hash of its bytes; anything else fails to decode below.
+    const id = toHex(sha256(bytes));
+    const committed = await this.deps.store.getTx(id);
+    if (committed !== undefined) return { id, status: "committed", height: committed.height };
+    let tx: SignedTx;
+    try {
+      tx = this.deps.mempool.add(bytes);
+    } catch (err) {
+      if (err instanceof MempoolError && err.code === "ALREADY_KNOWN") return { id, status: "known" };
+      throw err;
+    }
+    this.deps.network.publishTx(tx);
+    return { id: tx.id, status: "added" };
+  }
+
+  waitForTx(id: string, signal: AbortSignal): Promise<TxLocation> {
+    return new Promise<TxLocation>((resolve, reject) => {
+      if (signal.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      let set = this.waiters.get(id);
+      if (set === undefined) {
+        set = new Set();
+        this.waiters.set(id, set);
+      }
+      const waiters = set;
+      const done = (loc: TxLocation): void => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(loc);
+      };
+      const onAbort = (): void => {
+        waiters.delete(done);
+        if (waiters.size === 0 && this.waiters.get(id) === waiters) this.waiters.delete(id);
+        reject(signal.reason);
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      waiters.add(done);
+      // Registered first, then the store: a block appended in between is caught either way.
+      this.deps.store.getTx(id).then(
+        (loc) => {
+          if (loc === undefined || !waiters.has(done)) return;
+          waiters.delete(done);
+          if (waiters.size === 0 && this.waiters.get(id) === waiters) this.waiters.delete(id);
+          done(loc);
+        },
+        (err: unknown) => {
+          onAbort();
+          reject(err);
+        },
+      );
+    });
+  }
+
+  mempool(): MempoolInfo {
+    return { txs: this.deps.mempool.size, bytes: this.deps.mempool.bytes };
+  }
+
+  pendingTxs(limit: number): SignedTx[] {
+    return this.deps.mempool.pending(limit);
+  }
+
+  account(id: string): AccountInfo {
+    const account = readAccount(this.deps.store.state(), id);
+    const mempool = this.deps.mempool;
+    let pendingNonce = account.nonce;
+    if (mempool.size > 0) {
+      const pooled = new Set<number>();
+      for (const tx of mempool.pending(mempool.size)) if (tx.sender === id) pooled.add(tx.nonce);
+      while (pooled.has(pendingNonce)) pendingNonce++;
+    }
+    return { balance: account.balance, nonce: account.nonce, pendingNonce };
+  }
+
+  kv(key: string): Uint8Array | undefined {
+    return this.deps.store.state().get(kvKey(key));
+  }
+
+  poaPendingVotes(): JsonValue | null {
+    if (this.deps.selection.name !== "poa") return null;
+    const state = this.deps.store.state();
+    const members = this.deps.store.validatorsAt(this.deps.store.head().height + 1).members;
+    const proposals = new Map<string, { action: string; validator: string; voters: string[] }>();
+    for (const key of state.keysWithPrefix(POA_VOTE_PREFIX)) {
+      const [action, validator, voter] = key.slice(POA_VOTE_PREFIX.length).split("/");
+      if (action === undefined || validator === undefined || voter === undefined) continue;
+      const name = `${action}/${validator}`;
+      let p = proposals.get(name);
+      if (p === undefined) {
+        p = { action, validator, voters: [] };
+        proposals.set(name, p);
+      }
+      p.voters.push(voter);
+    }
+    const needed = Math.floor(members.length / 2) + 1;
+    return {
+      validators: [...members],
+      needed,
+      pending: [...proposals.values()].map((p) => ({ action: p.action, validator: p.validator, voters: p.voters, votes: p.voters.length })),
+    };
+  }
+
+  dbftCandidates(): JsonValue | null {
+    if (this.deps.selection.name !== "dbft") return null;
+    const current = this.deps.store.validatorsAt(this.deps.store.head().height + 1);
+    return {
+      validators: [...current.members],
+      candidates: dbftTally(this.deps.store.state()).map((c) => ({ candidate: c.candidate, weight: c.weight.toString(), validator: isMember(current, c.candidate) })),
+    };
+  }
+
+  consensusState(): ConsensusInfo {
+    const s = this.deps.consensus();
+    const height = this.deps.store.head().height + 1;
+    if (s === null) {
+      const set = this.deps.store.validatorsAt(height);
+      return { height, view: 0, phase: "idle", primary: this.deps.selection.primary(set, height, 0) };
+    }
+    return { height: s.height, view: s.view, phase: s.phase, primary: s.primary };
+  }
+
+  signerMetrics(): JsonValue {
+    const validators: JsonObject = {};
+    for (const [id, c] of [...this.signers.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      validators[id] = { signed: c.signed, missed: c.missed, proposed: c.proposed };
+    }
+    return { sinceHeight: this.metricsSince, blocks: this.metricsBlocks, validators };
+  }
+
+  describeTx(tx: SignedTx): JsonObject {
+    return this.deps.registry.toJSON(tx) as JsonObject;
+  }
+
+  onNewBlock(listener: (block: StoredBlock) => void): Unsubscribe {
+    this.blockListeners.add(listener);
+    return () => this.blockListeners.delete(listener);
+  }
+
+  onTx(listener: (tx: TxLocation) => void): Unsubscribe {
+    this.txListeners.add(listener);
+    return () => this.txListeners.delete(listener);
+  }
+
+  /** Seal participation and proposals, counted over the blocks appended since start. */
+  private countSigners(stored: StoredBlock): void {
+    const height = stored.block.header.height;
+    this.metricsSince ??= height;
+    this.metricsBlocks++;
+    const signed = new Set(stored.seal.commits.map((c) => c.validator));
+    for (const id of this.deps.store.validatorsAt(height).members) {
+      let c = this.signers.get(id);
+      if (c === undefined) {
+        c = { signed: 0, missed: 0, proposed: 0 };
+        this.signers.set(id, c);
+      }
+      if (signed.has(id)) c.signed++;
+      else c.missed++;
+      if (stored.block.header.proposer === id) c.proposed++;
+    }
+  }
+
+  private fenced(call: () => void): void {
+    try {
+      call();
+    } catch (err) {
+      this.log.error({ err }, "event listener threw");
+    }
+  }
+}

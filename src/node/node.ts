@@ -1,0 +1,363 @@
+// The composition root: one running Triad node. It opens the chain database (block log, state
+// and this validator's own votes in one LevelDB), builds the consensus driver over it, joins the
+// network with the validator key as its libp2p identity, serves JSON-RPC, and feeds the driver
+// its three inputs: ticks from a timer, consensus messages from gossip, and (through the
+// mempool) txs from gossip and clients. Everything safety-relevant lives in the driver and the
+// stores; this file only wires and orders start and stop.
+import { mkdir } from "node:fs/promises";
+import {
+  genesisHash,
+  genesisTimestamp,
+  isMember,
+  LevelBlockStore,
+  LevelVoteStore,
+  Mempool,
+  MEMPOOL_DEFAULTS,
+  MempoolError,
+  Signer,
+  toHex,
+  VerifyCache,
+  type ConsensusParams,
+  type Genesis,
+  type GenesisInit,
+  type KeyPair,
+  type StoredBlock,
+  type ValidatorId,
+} from "../chain/index.js";
+import type { ConsensusMessage } from "../consensus/index.js";
+import { chainRegistry, genesisStateWrites, selectionFor } from "../consensus/selection/index.js";
+import { Driver } from "../driver/index.js";
+import { P2PHost, tryValidatorIdFromPeerId, type ConsensusCheck, type VerifyDomainFn } from "../p2p/index.js";
+import { RpcServer } from "../rpc/index.js";
+import { homePaths, parseHostPort, type NodeConfig } from "./config.js";
+import { ConsensusTransport } from "./consensus-transport.js";
+import type { Logger } from "./logger.js";
+import { TriadNodeApi } from "./node-api.js";
+import { removeNodeInfo, writeNodeInfo, type NodeInfo } from "./node-info.js";
+import { PeerAdmission, peerKeysOf } from "./peer-admission.js";
+import { SyncWatch } from "./sync-watch.js";
+import { RecentTxIndex } from "./tx-index.js";
+
+export interface TriadNodeOptions {
+  /** The node's home directory (config/, data/). */
+  readonly home: string;
+  readonly genesis: Genesis;
+  /** The validator (or observer) key: signs votes and is the libp2p identity. */
+  readonly key: KeyPair;
+  readonly config: NodeConfig;
+  readonly version?: string;
+  /** How often peers' heads are checked (SyncWatch). Default 2 s. */
+  readonly syncCheckMs?: number;
+  /** Blocks kept in the tx-by-sender index. Default 1000. */
+  readonly txIndexBlocks?: number;
+}
+
+export interface TriadNodeDeps {
+  readonly logger: Logger;
+  /** Aborting it stops the node. */
+  readonly signal?: AbortSignal;
+  readonly clock?: { now(): number };
+}
+
+/** The genesis consensus parameters with config.toml's local timing overrides (0 = keep). */
+export function effectiveParams(genesis: Genesis, config: NodeConfig): ConsensusParams {
+  const g = genesis.consensus;
+  const c = config.consensus;
+  const viewChangeTimeoutTicks = c.view_change_timeout_ticks || g.viewChangeTimeoutTicks;
+  return {
+    ...g,
+    tickMs: c.tick_ms || g.tickMs,
+    viewChangeTimeoutTicks,
+    maxViewChangeTimeoutTicks: Math.max(c.max_view_change_timeout_ticks || g.maxViewChangeTimeoutTicks, viewChangeTimeoutTicks),
+    emptyBlockIntervalTicks: c.empty_block_interval_ticks || g.emptyBlockIntervalTicks,
+  };
+}
+
+export function genesisInit(genesis: Genesis): GenesisInit {
+  const selection = selectionFor(genesis.selection.name);
+  return {
+    genesisHash: genesisHash(genesis),
+    genesisTimestamp: genesisTimestamp(genesis),
+    writes: genesisStateWrites(genesis, selection),
+    validators: selection.fromGenesis(genesis),
+  };
+}
+
+type State = "new" | "starting" | "running" | "stopping" | "stopped";
+
+export class TriadNode {
+  readonly validatorKey: ValidatorId;
+  private state: State = "new";
+  private readonly log: Logger;
+  private store: LevelBlockStore | null = null;
+  private votes: LevelVoteStore | null = null;
+  private driver: Driver | null = null;
+  private host: P2PHost | null = null;
+  private transport: ConsensusTransport | null = null;
+  private rpc: RpcServer | null = null;
+  private api: TriadNodeApi | null = null;
+  private watch: SyncWatch | null = null;
+  private admission: PeerAdmission | null = null;
+  private tick: ReturnType<typeof setInterval> | null = null;
+  private stopped: Promise<void> | null = null;
+  private nodeInfo: NodeInfo | null = null;
+
+  constructor(
+    private readonly options: TriadNodeOptions,
+    private readonly deps: TriadNodeDeps,
+  ) {
+    this.validatorKey = toHex(options.key.publicKey);
+    this.log = deps.logger.child({ module: "node" });
+  }
+
+  /** What node-info.json holds (after start). */
+  get info(): NodeInfo {
+    if (this.nodeInfo === null) throw new Error("node not started");
+    return this.nodeInfo;
+  }
+
+  get running(): boolean {
+    return this.state === "running";
+  }
+
+  async start(): Promise<NodeInfo> {
+    if (this.state !== "new") throw new Error(`cannot start a node that is ${this.state}`);
+    this.state = "starting";
+    try {
+      await this.boot();
+    } catch (err) {
+      await this.shutdown();
+      this.state = "stopped";
+      throw err;
+    }
+    this.state = "running";
+    this.deps.signal?.addEventListener("abort", this.onAbort, { once: true });
+    if (this.deps.signal?.aborted === true) this.onAbort();
+    return this.info;
+  }
+
+  /** Stop ticking, drain the driver, close RPC, p2p and the database. Idempotent. */
+  stop(): Promise<void> {
+    this.stopped ??= (async () => {
+      this.state = "stopping";
+      this.deps.signal?.removeEventListener("abort", this.onAbort);
+      let height: number | undefined;
+      try {
+        height = this.store?.head().height;
+      } catch {
+        // not open
+      }
+      await this.shutdown();
+      this.state = "stopped";
+      const t = this.transport;
+      this.log.info({ height, repeatsSentDirect: t?.sentDirect, receivedDirect: t?.received }, "node stopped");
+    })();
+    return this.stopped;
+  }
+
+  private async boot(): Promise<void> {
+    const { genesis, key, config } = this.options;
+    const paths = homePaths(this.options.home);
+    const chainId = genesis.chainId;
+    const logger = this.deps.logger;
+    const clock = this.deps.clock ?? { now: () => Date.now() };
+    await mkdir(paths.data, { recursive: true, mode: 0o700 });
+    // A file left by a killed process must not pass for this one's.
+    await removeNodeInfo(paths.data);
+
+    const selection = selectionFor(genesis.selection.name);
+    const registry = chainRegistry(selection);
+    const params = effectiveParams(genesis, config);
+
+    const store = new LevelBlockStore({ path: paths.chainDb });
+    await store.open(genesisInit(genesis));
+    this.store = store;
+    const votes = new LevelVoteStore({ db: store.sublevel("votes") });
+    await votes.open();
+    this.votes = votes;
+
+    const mempool = new Mempool(
+      { chainId, ...MEMPOOL_DEFAULTS, maxTxs: config.mempool.max_txs, maxBytes: config.mempool.max_bytes },
+      { registry, state: () => store.state() },
+    );
+    const txIndex = new RecentTxIndex(this.options.txIndexBlocks);
+    await txIndex.load(store);
+
+    // One cache for the gossip validators and the core: each vote is verified once per node.
+    const cache = new VerifyCache();
+    const verify: VerifyDomainFn = (domain, c, payload, signature, publicKey) => cache.verify(domain, c, payload, signature, toHex(publicKey));
+    const signer = new Signer(key.secretKey);
+
+    const admission = new PeerAdmission(store, [...config.p2p.observers, ...peerKeysOf(config.p2p.peers)], genesis.selection.name === "dbft");
+    this.admission = admission;
+    const isStale = (m: ConsensusMessage): boolean => m.height < store.head().height + 1;
+    const isValidator = (id: ValidatorId): boolean => isMember(store.validatorsAt(store.head().height + 1), id);
+    const check: ConsensusCheck = { chainId, isStale, isValidator, verify };
+    const submitMessage = (message: ConsensusMessage): void => this.driver?.submit({ type: "message", message });
+
+    const host = new P2PHost(
+      { chainId, secretKey: key.secretKey, listen: [config.p2p.listen], peers: config.p2p.peers },
+      {
+        logger,
+        isAllowed: admission.isAllowed,
+        isValidator,
+        isStale,
+        verify,
+        onConsensusMessage: submitMessage,
+        onTx: (tx) => {
+          try {
+            mempool.add(tx);
+          } catch (err) {
+            if (!(err instanceof MempoolError)) throw err;
+            if (err.code !== "ALREADY_KNOWN") this.log.debug({ tx: tx.id, code: err.code }, "gossiped tx refused");
+          }
+        },
+        store,
+      },
+    );
+    this.host = host;
+    const transport = new ConsensusTransport({ chainId }, { host, isAllowed: admission.isAllowed, check, onMessage: submitMessage, logger });
+    this.transport = transport;
+
+    const driver = new Driver(
+      { chainId, self: this.validatorKey, params },
+      {
+        store,
+        votes,
+        mempool,
+        selection,
+        registry,
+        crypto: {
+          sign: (domain, payload) => signer.signDomain(domain, chainId, payload),
+          verify: (domain, payload, signature, signerId) => cache.verify(domain, chainId, payload, signature, signerId),
+        },
+        transport,
+        clock,
+        events: { onAppended: (stored, source) => this.onAppended(stored, source) },
+        logger: logger.child({ module: "consensus" }),
+      },
+    );
+    // Before the host: gossip handed to a driver that has not loaded its votes would throw.
+    await driver.start();
+    this.driver = driver;
+
+    const watch = new SyncWatch(
+      { intervalMs: this.options.syncCheckMs ?? 2_000 },
+      {
+        peers: () => host.connectedPeers(),
+        status: (peer, signal) => host.status(peer, signal),
+        head: () => store.head().height,
+        sync: (peers) => driver.requestSync(peers),
+        logger: logger.child({ module: "sync" }),
+      },
+    );
+    this.watch = watch;
+
+    const api = new TriadNodeApi(
+      { genesis, moniker: config.node.moniker, version: this.options.version ?? "0.0.0", nodeId: host.peerId.toString(), nodeKey: this.validatorKey },
+      {
+        store,
+        mempool,
+        registry,
+        selection,
+        txIndex,
+        network: {
+          listenAddrs: () => host.multiaddrs(),
+          connections: () =>
+            host.running
+              ? host.libp2p.getConnections().map((c) => ({
+                  peerId: c.remotePeer.toString(),
+                  key: tryValidatorIdFromPeerId(c.remotePeer),
+                  addr: c.remoteAddr.toString(),
+                  outbound: c.direction === "outbound",
+                }))
+              : [],
+          publishTx: (tx) => {
+            if (!host.running) return;
+            host.publishTx(tx).catch((err: unknown) => this.log.debug({ tx: tx.id, err: (err as Error).message }, "tx publish failed"));
+          },
+        },
+        consensus: () => (this.driver === null ? null : this.driver.status()),
+        syncing: () => watch.behind,
+        logger,
+      },
+    );
+    this.api = api;
+
+    await host.start();
+    await transport.start();
+
+    let rpcUrl: string | null = null;
+    if (config.rpc.listen !== "") {
+      const { host: rpcHost, port } = parseHostPort(config.rpc.listen);
+      const rpc = new RpcServer(
+        {
+          host: rpcHost,
+          port,
+          maxBodyBytes: config.rpc.max_body_bytes,
+          maxBatchLength: config.rpc.max_batch_length,
+          maxSubscriptionsPerClient: config.rpc.max_subscriptions_per_client,
+          maxClients: config.rpc.max_clients,
+        },
+        { api, logger },
+      );
+      this.rpc = rpc;
+      const bound = await rpc.start();
+      const local = bound.host === "0.0.0.0" || bound.host === "::" ? "127.0.0.1" : bound.host.includes(":") ? `[${bound.host}]` : bound.host;
+      rpcUrl = `http://${local}:${bound.port}`;
+    }
+
+    this.tick = setInterval(() => driver.submit({ type: "tick" }), params.tickMs);
+    watch.start();
+
+    const head = store.head();
+    this.nodeInfo = {
+      pid: process.pid,
+      nodeId: host.peerId.toString(),
+      validatorId: isMember(store.validatorsAt(head.height + 1), this.validatorKey) ? this.validatorKey : null,
+      rpc: rpcUrl,
+      p2p: host.multiaddrs(),
+    };
+    await writeNodeInfo(paths.data, this.nodeInfo);
+    this.log.info(
+      { ...this.nodeInfo, chainId, moniker: config.node.moniker, height: head.height, tickMs: params.tickMs, selection: selection.name },
+      "node started",
+    );
+  }
+
+  private onAppended(stored: StoredBlock, source: "consensus" | "sync"): void {
+    const h = stored.block.header;
+    this.log.info({ height: h.height, hash: stored.block.id, view: h.view, txs: stored.block.txs.length, source }, "block appended");
+    this.api?.blockAppended(stored);
+    if (this.admission?.refresh() === true) {
+      this.log.info({ allowed: this.admission.size }, "peer allow-list changed");
+      this.host?.enforceAllowList().catch((err: unknown) => this.log.warn({ err }, "enforcing the allow-list failed"));
+    }
+  }
+
+  /** Undo whatever boot() got to, in reverse order; never throws. */
+  private async shutdown(): Promise<void> {
+    const step = async (what: string, run: () => Promise<void> | void): Promise<void> => {
+      try {
+        await run();
+      } catch (err) {
+        this.log.warn({ err, what }, "error while stopping");
+      }
+    };
+    if (this.tick !== null) clearInterval(this.tick);
+    this.tick = null;
+    await step("sync watch", () => this.watch?.stop());
+    await step("rpc", () => this.rpc?.stop());
+    // The transport first: it aborts a block fetch in flight, which the driver's stop awaits.
+    await step("transport", () => this.transport?.stop());
+    await step("driver", () => this.driver?.stop());
+    await step("p2p", () => this.host?.stop());
+    await step("vote store", () => this.votes?.close());
+    await step("block store", () => this.store?.close());
+    await step("node-info", () => removeNodeInfo(homePaths(this.options.home).data));
+  }
+
+  private readonly onAbort = (): void => {
+    this.stop().catch((err: unknown) => this.log.error({ err }, "node stop failed"));
+  };
+}

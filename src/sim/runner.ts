@@ -1,0 +1,290 @@
+// One simulation, as the VOPR runs one: a safety phase (message loss, duplication, delays,
+// partitions and crashes as the fault spec says, Byzantine behaviours on) and then a liveness
+// phase (network healed, crashed nodes restarted, faults off, Byzantine behaviours still on) in
+// which every honest replica must reach the target height within a bound of virtual time. The
+// invariants are checked after every event; the first violation ends the run. Everything is
+// derived from the seed, so the summary is byte-identical for the same options.
+import { faultTolerance, toHex, VerifyCache, type ConsensusParams } from "../chain/index.js";
+import type { ConsensusMessage } from "../consensus/messages.js";
+import { formatByzantineSpec, type ByzantineSpec } from "./byzantine-spec.js";
+import { Cluster, type SimEvent, type Slot } from "./cluster.js";
+import { formatFaultSpec, NO_FAULTS, type FaultSpec } from "./fault-spec.js";
+import { InvariantChecker, type Violation } from "./invariants.js";
+import { randomPartition, VirtualNetwork } from "./network.js";
+import { Prng } from "./prng.js";
+import { simGenesis } from "./sim-genesis.js";
+
+export interface SimOptions {
+  readonly seed: number;
+  readonly validators: number;
+  readonly selection: "poa" | "dbft";
+  readonly byzantine?: ByzantineSpec;
+  readonly faults?: FaultSpec;
+  /** Every honest replica must reach this height in the liveness phase. */
+  readonly heights: number;
+  /** Keep the last this many events for the summary's trace (0: none). */
+  readonly trace?: number;
+  /** Funded client accounts (0: only empty blocks). Default 16. */
+  readonly accounts?: number;
+  /** Hard cap on events, against a run that never ends. Default scales with heights and n. */
+  readonly maxEvents?: number;
+}
+
+export interface SimSummary {
+  readonly seed: number;
+  readonly validators: number;
+  readonly selection: "poa" | "dbft";
+  readonly byzantine: string;
+  readonly faults: string;
+  /** Head height per validator index (a twin: its first copy). */
+  readonly heights: Record<string, number>;
+  readonly minHonestHeight: number;
+  readonly target: number;
+  /** Distinct (height, view > 0) pairs honest replicas moved to. */
+  readonly viewChanges: number;
+  /** Message copies sent (per recipient, before loss). */
+  readonly messages: number;
+  readonly events: number;
+  /** Virtual ms at the end, and when the liveness phase began. */
+  readonly virtualMs: number;
+  readonly livenessStartMs: number;
+  readonly crashes: number;
+  /** Faults the honest replicas reported about their peers, by kind. */
+  readonly faultsReported: Record<string, number>;
+  /** Sync requests, and sync answers a forging peer tampered with. */
+  readonly syncRequests: number;
+  readonly violations: readonly Violation[];
+  /** The last events before the end (only when `trace` was asked for). */
+  readonly trace?: readonly string[];
+}
+
+/**
+ * Virtual ms the liveness phase may take: recovery from the worst state the safety phase can
+ * leave (timeouts at their cap, replicas in different views, some behind), then each remaining
+ * height may cost a run of view changes past faulty primaries (T + 2T + 4T …).
+ */
+function livenessBoundMs(params: ConsensusParams, byzantine: number, maxDelayMs: number, remaining: number): number {
+  const timeoutMs = params.viewChangeTimeoutTicks * params.tickMs;
+  const capMs = params.maxViewChangeTimeoutTicks * params.tickMs;
+  const perHeight = (2 ** Math.min(byzantine, 8) + 2) * timeoutMs + 12 * maxDelayMs + 4 * params.tickMs;
+  const recovery = 4 * capMs + 40 * maxDelayMs;
+  return recovery + remaining * perHeight;
+}
+
+export async function runSimulation(options: SimOptions): Promise<SimSummary> {
+  checkOptions(options);
+  const faults = options.faults ?? NO_FAULTS;
+  const byzantine = options.byzantine ?? [];
+  const root = new Prng(options.seed);
+  const genesis = simGenesis({
+    validators: options.validators,
+    selection: options.selection,
+    accounts: options.accounts ?? 16,
+    maxDelayMs: faults.delayMs.max,
+  });
+  const params = genesis.genesis.consensus;
+  const network = new VirtualNetwork(root.fork("network"), { drop: faults.drop, duplicate: faults.duplicate, delayMs: faults.delayMs });
+  let clock = 0;
+  const verifyCache = new VerifyCache(200_000);
+  const checker = new InvariantChecker(genesis.chainId, genesis.init.genesisHash, () => clock, (...args) => verifyCache.verify(...args));
+  const cluster = new Cluster({ genesis, byzantine, network, prng: root, checker, verifyCache, clientIntervalMs: (options.accounts ?? 16) > 0 ? 2 * params.tickMs : 0 });
+  await cluster.start();
+
+  const honest = cluster.honestSlots();
+  const f = faultTolerance(options.validators);
+  // The safety phase lasts about as long as half the heights take on a calm network, and with
+  // faults on at least several view-change timeouts, so partitions and crashes cost view changes.
+  // It ends early once the target height is reached (the liveness phase still adds one).
+  const timeoutMs = params.viewChangeTimeoutTicks * params.tickMs;
+  const msPerHeight = (params.emptyBlockIntervalTicks + 2) * params.tickMs + 3 * faults.delayMs.max;
+  const faulty = faults.partitions.length > 0 || faults.crash || faults.drop > 0 || faults.duplicate > 0;
+  const plannedMs = Math.max(Math.ceil(options.heights / 2) * msPerHeight, faulty ? 6 * timeoutMs : 0, 10 * params.tickMs);
+  // A long outage (a partition as long as the capped timeout or more) stretches the phase to its heal.
+  const capMs = params.maxViewChangeTimeoutTicks * params.tickMs;
+  const safetyMs = scheduleFaults(cluster, network, root.fork("chaos"), faults, plannedMs, timeoutMs, capMs);
+  const maxEvents = options.maxEvents ?? 2_000 + options.heights * cluster.slots.length * 4_000;
+  const chaosPrng = root.fork("crash-targets");
+
+  const keep = options.trace ?? 0;
+  const trace: { time: number; event: SimEvent }[] = [];
+  let events = 0;
+  let phase = "safety" as "safety" | "liveness";
+  let livenessStartMs = safetyMs;
+  let target = options.heights;
+  let deadline = Number.POSITIVE_INFINITY;
+  let reported = 0;
+
+  const maxHonest = (): number => Math.max(0, ...honest.map((s) => cluster.headOf(s)));
+  const startLiveness = async (): Promise<void> => {
+    phase = "liveness";
+    livenessStartMs = cluster.now;
+    network.heal();
+    cluster.stopCrashes();
+    for (const slot of cluster.slots) if (!slot.up) await cluster.restart(slot);
+    target = Math.max(options.heights, maxHonest() + 1);
+    const remaining = target - Math.min(...honest.map((s) => cluster.headOf(s)));
+    deadline = cluster.now + livenessBoundMs(params, byzantine.length, faults.delayMs.max, remaining);
+  };
+
+  for (;;) {
+    const next = cluster.queue.pop();
+    if (next === undefined) break;
+    clock = next.time;
+    events++;
+    if (keep > 0) {
+      trace.push(next);
+      if (trace.length > keep) trace.shift();
+    }
+    const event = next.event;
+    if (event.kind === "liveness") {
+      if (phase === "safety") await startLiveness();
+    } else if (event.kind === "chaos") {
+      if (phase === "safety") await chaosCrash(cluster, chaosPrng, f, timeoutMs, capMs);
+    } else {
+      await cluster.handle(event);
+    }
+    for (; reported < cluster.halted.length; reported++) {
+      const h = cluster.halted[reported]!;
+      if (honest.some((s) => s.index === h.index)) checker.assertionFailed(h.index, h.error);
+    }
+    checker.afterEvent(honest);
+    if (!checker.ok) break;
+    if (phase === "safety" && maxHonest() >= options.heights) await startLiveness();
+    if (phase === "liveness") {
+      if (honest.every((s) => s.up && s.store.head().height >= target)) break;
+      if (cluster.now > deadline) {
+        checker.livenessFailure(`honest heights ${honest.map((s) => `v${s.index}=${cluster.headOf(s)}`).join(" ")} short of ${target} after ${cluster.now - livenessStartMs} ms of the liveness phase`);
+        break;
+      }
+    }
+    if (events >= maxEvents) {
+      checker.livenessFailure(`event budget of ${maxEvents} exhausted at ${cluster.now} ms (min honest height ${Math.min(...honest.map((s) => cluster.headOf(s)))})`);
+      break;
+    }
+  }
+  if (checker.ok) await checker.finalCheck(honest);
+
+  const heights: Record<string, number> = {};
+  for (const slot of cluster.slots) if (slot.twin !== 1) heights[String(slot.index)] = cluster.headOf(slot);
+  const summary: SimSummary = {
+    seed: options.seed,
+    validators: options.validators,
+    selection: options.selection,
+    byzantine: formatByzantineSpec(byzantine),
+    faults: formatFaultSpec(faults),
+    heights,
+    minHonestHeight: Math.min(...honest.map((s) => cluster.headOf(s))),
+    target,
+    viewChanges: cluster.counters.views.size,
+    messages: cluster.counters.messages,
+    events,
+    virtualMs: cluster.now,
+    livenessStartMs,
+    crashes: cluster.slots.reduce((sum, s) => sum + s.crashes, 0),
+    faultsReported: Object.fromEntries([...cluster.counters.faultsReported.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))),
+    syncRequests: cluster.counters.syncRequests,
+    violations: [...checker.violations],
+    ...(keep > 0 ? { trace: trace.map((t) => describeEvent(cluster, t.time, t.event)) } : {}),
+  };
+  for (const slot of cluster.slots) await cluster.crash(slot);
+  return summary;
+}
+
+function checkOptions(options: SimOptions): void {
+  if (!Number.isSafeInteger(options.seed) || options.seed < 0 || options.seed > 0xffff_ffff) throw new RangeError("seed must be an integer from 0 to 2^32-1");
+  if (!Number.isSafeInteger(options.validators) || options.validators < 4 || options.validators > 64) throw new RangeError("validators must be from 4 to 64");
+  if (!Number.isSafeInteger(options.heights) || options.heights < 1) throw new RangeError("heights must be a positive integer");
+}
+
+/**
+ * Partitions (one after another, each healing) and crash times across the safety phase; returns
+ * when the safety phase ends. Most partitions last a few view-change timeouts; one in four lasts
+ * as long as the capped timeout or longer, so replicas leave it with their timers at the cap and
+ * in different views (where view synchronisation bugs live), and the phase is stretched to its heal.
+ */
+function scheduleFaults(cluster: Cluster, network: VirtualNetwork, prng: Prng, faults: FaultSpec, plannedMs: number, timeoutMs: number, capMs: number): number {
+  let end = plannedMs;
+  const slots = cluster.slots.map((s) => s.slot);
+  if (faults.partitions.length > 0) {
+    let t = prng.range(0, Math.floor(plannedMs / 5));
+    while (t < plannedMs) {
+      const long = prng.chance(0.25);
+      const length = long ? prng.range(capMs, 2 * capMs) : prng.range(Math.min(2 * timeoutMs, Math.floor(plannedMs / 3)), Math.floor(plannedMs / 2));
+      network.addPartition(randomPartition(prng, prng.pick(faults.partitions), slots, t, t + length));
+      if (long) end = Math.max(end, t + length + timeoutMs);
+      t += length + prng.range(Math.floor(plannedMs / 20), Math.floor(plannedMs / 5));
+    }
+  }
+  if (faults.crash) {
+    let t = prng.range(0, Math.floor(plannedMs / 6));
+    while (t < end) {
+      cluster.queue.at(t, { kind: "chaos" });
+      t += prng.range(Math.floor(plannedMs / 10), Math.floor(plannedMs / 4));
+    }
+  }
+  cluster.queue.at(end, { kind: "liveness" });
+  return end;
+}
+
+/**
+ * Crash a random honest slot that is up (at most f+1 down at once) and schedule its restart:
+ * usually within a few timeouts, sometimes after one as long as the capped timeout.
+ */
+async function chaosCrash(cluster: Cluster, prng: Prng, f: number, timeoutMs: number, capMs: number): Promise<void> {
+  const honest = cluster.honestSlots();
+  const down = honest.filter((s) => !s.up).length;
+  const up = honest.filter((s) => s.up && !s.halted);
+  if (down > f || up.length === 0) return;
+  const victim: Slot = prng.pick(up);
+  await cluster.handle({ kind: "crash", slot: victim.slot, torn: prng.chance(0.5) });
+  const downtime = prng.chance(0.2) ? prng.range(capMs, 2 * capMs) : prng.range(Math.floor(timeoutMs / 2), 3 * timeoutMs);
+  cluster.queue.after(downtime, { kind: "restart", slot: victim.slot });
+}
+
+// ---- trace -----------------------------------------------------------------------------------
+
+function slotName(cluster: Cluster, slot: number): string {
+  const s = cluster.slots[slot];
+  if (s === undefined) return `?${slot}`;
+  return `v${s.index}${s.twin === 1 ? "'" : ""}`;
+}
+
+function describeMessage(cluster: Cluster, m: ConsensusMessage): string {
+  const from = cluster.slots.find((s) => s.id === m.from);
+  const who = from === undefined ? m.from.slice(0, 8) : `v${from.index}`;
+  switch (m.type) {
+    case "pre-prepare":
+      return `pre-prepare h=${m.height} v=${m.view} block=${m.block.id.slice(0, 8)} txs=${m.block.txs.length} by ${who}`;
+    case "prepare":
+    case "commit":
+      return `${m.type} h=${m.height} v=${m.view} block=${toHex(m.blockHash).slice(0, 8)} by ${who}`;
+    case "view-change":
+      return `view-change h=${m.height} to v=${m.newView} prepared=${m.prepared === null ? "-" : `${m.prepared.view}:${toHex(m.prepared.blockHash).slice(0, 8)}`} by ${who}`;
+    case "new-view":
+      return `new-view h=${m.height} v=${m.view} vcs=${m.viewChanges.length} chosen=${m.chosenBlockHash === null ? "-" : toHex(m.chosenBlockHash).slice(0, 8)} by ${who}`;
+  }
+}
+
+export function describeEvent(cluster: Cluster, time: number, e: SimEvent): string {
+  const t = `${String(time).padStart(7)}ms`;
+  switch (e.kind) {
+    case "tick":
+      return `${t} tick ${slotName(cluster, e.slot)}`;
+    case "deliver":
+      return `${t} deliver ${slotName(cluster, e.from)}→${slotName(cluster, e.slot)} ${describeMessage(cluster, e.message)}`;
+    case "later":
+      return `${t} delayed ${e.action.type} from ${slotName(cluster, e.slot)}${"message" in e.action ? ` ${describeMessage(cluster, e.action.message)}` : ""}`;
+    case "client":
+      return `${t} client submits txs`;
+    case "crash":
+      return `${t} crash ${slotName(cluster, e.slot)}${e.torn ? " (torn)" : ""}`;
+    case "crash-now":
+      return `${t} crash ${slotName(cluster, e.slot)} (between steps)`;
+    case "restart":
+      return `${t} restart ${slotName(cluster, e.slot)}`;
+    case "liveness":
+      return `${t} liveness phase: network healed, faults off`;
+    case "chaos":
+      return `${t} chaos: crash a random honest validator`;
+  }
+}

@@ -1,0 +1,50 @@
+// Random scenarios for seeded sweeps: from one seed, a cluster size, a selection module, up to f
+// Byzantine validators with one or two behaviours each, a fault mix and a target height. The
+// sweep in `npm test` and `triad sim --random` draw from here, so a failing sweep case is
+// reproduced by its seed alone.
+import { faultTolerance } from "../chain/index.js";
+import { BEHAVIOURS, type BehaviourName, type ByzantineSpec } from "./byzantine-spec.js";
+import { NO_FAULTS, PARTITION_KINDS, type FaultSpec } from "./fault-spec.js";
+import { Prng } from "./prng.js";
+import type { SimOptions } from "./runner.js";
+
+export interface ScenarioOptions {
+  /** Cluster sizes to draw from. Default 4, 5, 7, 10. */
+  readonly sizes?: readonly number[];
+  readonly selections?: readonly ("poa" | "dbft")[];
+  /** Behaviours to draw from. Default: all. */
+  readonly behaviours?: readonly BehaviourName[];
+  /** Target heights, inclusive. Default 6..15. */
+  readonly heights?: { readonly min: number; readonly max: number };
+  /** Allow more than f Byzantine validators (mutation tests). */
+  readonly overF?: number;
+  /** Fault kinds to draw from. Default: all. */
+  readonly faults?: readonly ("drop" | "dup" | "delay" | "partition" | "crash")[];
+}
+
+export function randomScenario(seed: number, options: ScenarioOptions = {}): SimOptions {
+  const prng = new Prng(seed).fork("scenario");
+  const validators = prng.pick(options.sizes ?? [4, 5, 7, 10]);
+  const selection = prng.pick<"poa" | "dbft">(options.selections ?? ["poa", "dbft"]);
+  const f = faultTolerance(validators);
+  const pool = options.behaviours ?? BEHAVIOURS;
+  const count = options.overF ?? prng.range(0, f);
+  const indices = prng.shuffle(Array.from({ length: validators }, (_, i) => i)).slice(0, count).sort((a, b) => a - b);
+  const byzantine: ByzantineSpec = indices.map((index) => {
+    const first = prng.pick(pool);
+    const second = prng.chance(0.35) ? prng.pick(pool) : first;
+    return { index, behaviours: first === second ? [first] : [first, second] };
+  });
+  const kinds = options.faults ?? ["drop", "dup", "delay", "partition", "crash"];
+  const on = (k: (typeof kinds)[number], p: number): boolean => kinds.includes(k) && prng.chance(p);
+  const delayed = on("delay", 0.3);
+  const faults: FaultSpec = {
+    drop: on("drop", 0.4) ? prng.pick([0.02, 0.05, 0.1, 0.2]) : 0,
+    duplicate: on("dup", 0.3) ? prng.pick([0.05, 0.1, 0.3]) : 0,
+    delayMs: delayed ? prng.pick([{ min: 0, max: 20 }, { min: 5, max: 40 }, { min: 1, max: 80 }]) : NO_FAULTS.delayMs,
+    partitions: on("partition", 0.35) ? prng.shuffle(PARTITION_KINDS).slice(0, prng.range(1, PARTITION_KINDS.length)) : [],
+    crash: on("crash", 0.35),
+  };
+  const heights = options.heights ?? { min: 6, max: 15 };
+  return { seed, validators, selection, byzantine, faults, heights: prng.range(heights.min, heights.max) };
+}

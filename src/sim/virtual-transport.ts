@@ -1,0 +1,102 @@
+// The virtual network as a driver Transport: each message is encoded once and decoded once (what
+// the wire would hand every receiver, so a message no peer could decode is dropped as gossip
+// would), then every copy to every recipient goes through the network model into the event
+// queue. fetchBlocks is answered at once from a reachable peer's store: it is read between
+// events, so the answer is deterministic. A peer with the `forge` behaviour sometimes serves a
+// seal with a forged signature, which the importing driver must refuse.
+import type { Seal, ValidatorId } from "../chain/index.js";
+import { decodeMessage, encodeMessage, type ConsensusMessage } from "../consensus/messages.js";
+import type { SealedBlock, Transport } from "../driver/transport.js";
+import type { EventQueue } from "./event-queue.js";
+import type { VirtualNetwork } from "./network.js";
+import type { Prng } from "./prng.js";
+import type { SimEvent, Slot } from "./slot.js";
+
+export interface TransportCounters {
+  /** Message copies sent (per recipient, before loss). */
+  messages: number;
+  undecodable: number;
+  syncRequests: number;
+  syncServedForged: number;
+}
+
+export class VirtualTransport {
+  private readonly slotsById = new Map<ValidatorId, Slot[]>();
+
+  constructor(
+    private readonly slots: readonly Slot[],
+    private readonly network: VirtualNetwork,
+    private readonly queue: EventQueue<SimEvent>,
+    private readonly prng: Prng,
+    private readonly counters: TransportCounters,
+  ) {
+    for (const slot of slots) {
+      const list = this.slotsById.get(slot.id) ?? [];
+      list.push(slot);
+      this.slotsById.set(slot.id, list);
+    }
+  }
+
+  /** The Transport one slot's driver uses. */
+  for(slot: Slot): Transport {
+    return {
+      broadcast: (message) => this.send(slot, null, message),
+      send: (to, message) => this.send(slot, to, message),
+      fetchBlocks: (peers, fromHeight, count) => this.fetchBlocks(slot, peers, fromHeight, count),
+    };
+  }
+
+  /** Send to one validator id (every slot holding it: both copies of a twin), or to all when `to` is null. */
+  send(from: Slot, to: ValidatorId | null, message: ConsensusMessage): void {
+    let wire: ConsensusMessage;
+    try {
+      wire = decodeMessage(encodeMessage(message));
+    } catch {
+      // A Byzantine node's message no peer could decode (say, a view beyond MAX_VIEW).
+      this.counters.undecodable++;
+      return;
+    }
+    const targets = to === null ? this.slots : (this.slotsById.get(to) ?? []);
+    const now = this.queue.now;
+    for (const target of targets) {
+      if (target === from) continue;
+      this.counters.messages++;
+      for (const delay of this.network.plan(from.slot, target.slot, now)) {
+        this.queue.at(now + delay, { kind: "deliver", slot: target.slot, from: from.slot, message: wire });
+      }
+    }
+  }
+
+  private async fetchBlocks(slot: Slot, peers: readonly ValidatorId[], fromHeight: number, count: number): Promise<readonly SealedBlock[]> {
+    this.counters.syncRequests++;
+    const now = this.queue.now;
+    const network = this.network;
+    const candidates = peers
+      .flatMap((id) => this.slotsById.get(id) ?? [])
+      .filter((p) => p !== slot && p.up && network.reachable(slot.slot, p.slot, now) && network.reachable(p.slot, slot.slot, now));
+    for (const peer of this.prng.shuffle(candidates)) {
+      const head = peer.store.head().height;
+      if (head < fromHeight) continue;
+      const out: SealedBlock[] = [];
+      for (let h = fromHeight; h <= Math.min(head, fromHeight + count - 1); h++) {
+        const stored = await peer.store.getBlock(h);
+        if (stored === undefined) break;
+        out.push({ block: stored.block, seal: stored.seal });
+      }
+      if (peer.behaviours.includes("forge") && out.length > 0 && this.prng.chance(0.5)) {
+        this.counters.syncServedForged++;
+        out[0] = { block: out[0]!.block, seal: forgeSeal(out[0]!.seal, this.prng) };
+      }
+      return out;
+    }
+    return [];
+  }
+}
+
+/** A seal with one commit signature replaced: what a forging peer serves during sync. */
+function forgeSeal(seal: Seal, prng: Prng): Seal {
+  if (seal.commits.length === 0) return seal;
+  const i = prng.int(seal.commits.length);
+  const commits = seal.commits.map((c, k) => (k === i ? { validator: c.validator, signature: prng.bytes(64) } : c));
+  return { ...seal, commits };
+}

@@ -1,0 +1,123 @@
+// `triad testnet` and `triad check` as a user runs them: the testnet is its own process, which
+// starts one process per node, writes testnet.json, and stops every node on SIGTERM.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readKeyFile } from "../../src/node/key-file.js";
+import { TriadClient } from "../../src/rpc/client.js";
+import {
+  isProcessAlive,
+  manifestPath,
+  manifestSchema,
+  runTriad,
+  TRIAD_BIN,
+  TxBuilder,
+  waitFor,
+  waitForHeight,
+  waitForTx,
+  type TestnetManifest,
+} from "../../src/testnet/index.js";
+
+let dir: string;
+let testnet: ChildProcess;
+let output = "";
+let exited: Promise<number | null>;
+let manifest: TestnetManifest;
+
+function readRunningManifest(): TestnetManifest | undefined {
+  if (!existsSync(manifestPath(dir))) return undefined;
+  const m = manifestSchema.parse(JSON.parse(readFileSync(manifestPath(dir), "utf8")));
+  return m.nodes.every((n) => n.pid !== null) ? m : undefined;
+}
+
+beforeAll(async () => {
+  dir = join(mkdtempSync(join(tmpdir(), "triad-testnet-cli-")), "net");
+  testnet = spawn(process.execPath, [TRIAD_BIN, "testnet", "--validators", "4", "--selection", "poa", "--dir", dir, "--tick-ms", "50", "--load", "10"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  testnet.stdout!.setEncoding("utf8").on("data", (d: string) => (output += d));
+  testnet.stderr!.setEncoding("utf8").on("data", (d: string) => (output += d));
+  exited = new Promise((resolve) => testnet.once("exit", (code) => resolve(code)));
+  manifest = await waitFor("testnet.json with every node's pid", readRunningManifest, { timeoutMs: 90_000, intervalMs: 250 });
+}, 120_000);
+
+afterAll(async () => {
+  if (testnet.exitCode === null && testnet.signalCode === null) {
+    testnet.kill("SIGTERM");
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+  }
+  testnet.kill("SIGKILL");
+  for (const n of manifest?.nodes ?? []) if (n.pid !== null && isProcessAlive(n.pid)) process.kill(n.pid, "SIGKILL");
+  if (process.env.TRIAD_KEEP_TESTNET === undefined) rmSync(join(dir, ".."), { recursive: true, force: true });
+}, 60_000);
+
+describe("triad testnet", () => {
+  it("writes testnet.json naming each node's id, RPC URL, p2p address, pid and home", () => {
+    expect(manifest.selection).toBe("poa");
+    expect(manifest.nodes.map((n) => n.name)).toEqual(["validator-0", "validator-1", "validator-2", "validator-3"]);
+    for (const n of manifest.nodes) {
+      expect(n.rpc).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(n.p2p).toBe(`/ip4/127.0.0.1/tcp/${/\/tcp\/(\d+)/.exec(n.p2p)![1]}/p2p/${n.nodeId}`);
+      expect(n.nodeId).toMatch(/^12D3KooW/);
+      expect(n.home).toBe(join(dir, "nodes", n.name));
+      expect(isProcessAlive(n.pid!)).toBe(true);
+      expect(existsSync(join(n.home, "node.log"))).toBe(true);
+    }
+  });
+
+  it("advances blocks with the built-in load, and commits a transfer sent over JSON-RPC", async () => {
+    const clients = manifest.nodes.map((n) => new TriadClient({ url: n.rpc }));
+    await waitForHeight(clients, 3, { timeoutMs: 30_000 });
+    // An account the load generator does not use would be cleaner, but every dev account is in
+    // the load: the node's pending nonce accounts for the load's pooled txs.
+    const sender = manifest.accounts[3]!;
+    const pair = (await readKeyFile(sender.key)).pair;
+    const builder = new TxBuilder(pair, manifest.chainId);
+    const tx = await waitFor(
+      "a transfer accepted by validator-2",
+      async () => {
+        const t = builder.transfer(await clients[2]!.nextNonce(sender.id), manifest.accounts[0]!.id, 5n);
+        const r = await clients[2]!.broadcast(t.bytes, "sync");
+        return r.code === 0 ? t : undefined;
+      },
+      { timeoutMs: 20_000 },
+    );
+    const found = await waitForTx(clients, tx.id, { timeoutMs: 30_000 });
+    expect(found.every((f) => f.height === found[0]!.height)).toBe(true);
+    // The load generator's transfers land in blocks too.
+    const txsInBlocks = await waitFor(
+      "blocks with the load's txs",
+      async () => {
+        const chain = await clients[0]!.blockchain(1, Number((await clients[0]!.status()).sync_info.latest_block_height));
+        const n = chain.block_metas.reduce((sum, m) => sum + Number(m.num_txs), 0);
+        return n > 5 ? n : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect(txsInBlocks).toBeGreaterThan(5);
+  }, 120_000);
+
+  it("triad check finds every node in agreement", async () => {
+    const run = await runTriad(["check", "--dir", dir, "--json"]);
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as { ok: boolean; to: number; sealsVerified: number };
+    expect(report.ok).toBe(true);
+    expect(report.to).toBeGreaterThanOrEqual(3);
+    expect(report.sealsVerified).toBeGreaterThanOrEqual(report.to * 3);
+  }, 90_000);
+
+  it("prints progress lines per node (plain lines when stdout is not a terminal)", async () => {
+    await waitFor("a progress line for every node", () => manifest.nodes.every((n) => new RegExp(`${n.name} +height +\\d+ +view +\\d+`).test(output)), { timeoutMs: 15_000 });
+  });
+
+  it("stops every node and exits 0 on SIGTERM", async () => {
+    testnet.kill("SIGTERM");
+    const code = await exited;
+    expect(code, output.slice(-3000)).toBe(0);
+    for (const n of manifest.nodes) expect(isProcessAlive(n.pid!)).toBe(false);
+    const after = manifestSchema.parse(JSON.parse(readFileSync(manifestPath(dir), "utf8")));
+    expect(after.nodes.every((n) => n.pid === null)).toBe(true);
+  }, 30_000);
+});
