@@ -16,7 +16,7 @@ import { keyPairFromSecret, toHex, type ChainHead, type SignedTx, type Validator
 import type { ConsensusMessage } from "../consensus/messages.js";
 import { P2PError } from "./errors.js";
 import { createConnectionGater, isPeerAllowed, type AllowList } from "./gater.js";
-import { GossipRouter, gossipsubOptions, type GossipKind, type InvalidGossip, type VerifyDomainFn } from "./gossip.js";
+import { GossipRouter, gossipsubOptions, type GossipDeps, type GossipKind } from "./gossip.js";
 import { libp2pPrivateKey, parsePeer, peerIdFromValidatorId, tryValidatorIdFromPeerId } from "./identity.js";
 import { SyncProtocol, type SyncedBlock, type SyncOptions, type SyncStore } from "./sync-protocol.js";
 
@@ -58,22 +58,10 @@ export const P2P_HOST_DEFAULTS: HostDefaults = {
   dialTimeoutMs: 5_000,
 };
 
-export interface P2PHostDeps {
-  readonly logger: Logger;
+/** The gossip router's callbacks (the host owns the pubsub), plus admission and sync. */
+export interface P2PHostDeps extends Omit<GossipDeps, "pubsub"> {
   /** Admission: current validator set ∪ configured observers ∪ known followers. */
   readonly isAllowed: AllowList;
-  /** Is `id` a validator for this message (membership may depend on message.height)? */
-  isValidator(id: ValidatorId, message: ConsensusMessage): boolean;
-  /** Too old to matter: dropped (gossipsub Ignore) before any signature check. */
-  isStale(message: ConsensusMessage): boolean;
-  /** A cached verifier shared with the consensus core; defaults to chain's verifyDomain. */
-  readonly verify?: VerifyDomainFn;
-  /** Accepted (decoded, member, signature-checked) consensus message; `from` is the relaying peer. */
-  onConsensusMessage(message: ConsensusMessage, from: ValidatorId): void | Promise<void>;
-  /** Accepted (decoded, chain id and signature checked) tx; `from` is the relaying peer. */
-  onTx(tx: SignedTx, from: ValidatorId): void | Promise<void>;
-  /** A gossiped message was rejected or ignored: for metrics and fault reports. */
-  onInvalid?(event: InvalidGossip): void;
   /** What the sync server answers from. */
   readonly store: SyncStore;
   /** Aborting it stops the host. */

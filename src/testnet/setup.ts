@@ -12,7 +12,8 @@ import { join, resolve } from "node:path";
 import { devKeyPair, generateKeyPair, genesisHashHex, parseGenesis, parseGenesisText, toHex, type ConsensusParams, type Genesis } from "../chain/index.js";
 import { buildGenesis, writeGenesisDir, GENESIS_FILE, type NewGenesis } from "../node/genesis-builder.js";
 import { readKeyFile, writeKeyFile } from "../node/key-file.js";
-import { peerIdFromValidatorId } from "../p2p/index.js";
+// identity.js, not index.js: the index pulls in libp2p itself, which every CLI command would then load.
+import { peerIdFromValidatorId } from "../p2p/identity.js";
 import { manifestPath, portOf, readManifest, TestnetError, writeManifest, type NodeRole, type TestnetManifest, type TestnetNodeInfo } from "./manifest.js";
 import { runTriad } from "./node-process.js";
 import { freePorts } from "./ports.js";
