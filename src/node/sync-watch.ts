@@ -22,6 +22,9 @@ export interface SyncWatchDeps {
   readonly logger: Logger;
 }
 
+/** How far behind the best peer a node must be to count as catching up. */
+const CATCHING_UP_BLOCKS = 3;
+
 export class SyncWatch {
   private timer: ReturnType<typeof setInterval> | null = null;
   private running: Promise<void> | null = null;
@@ -49,9 +52,13 @@ export class SyncWatch {
     await this.running;
   }
 
-  /** True while the node's head is more than one block behind the best head seen. */
+  /**
+   * True while the node's head is well behind the best head seen (what `status` reports as
+   * catching_up, and what makes the RPC refuse txs). A gap of a block or two is normal under
+   * load between two checks: counting it made the RPC refuse txs from a healthy validator.
+   */
   get behind(): boolean {
-    return this.networkHeight - this.deps.head() > 1;
+    return this.networkHeight - this.deps.head() > CATCHING_UP_BLOCKS;
   }
 
   /** One check now (the timer calls this; tests may too). */
