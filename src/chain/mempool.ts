@@ -5,6 +5,7 @@
 // order of a proposal depends only on the order of admission (deterministic, no clocks).
 import { bytesEqual } from "./encoding.js";
 import { DecodeError, MempoolError, TxError } from "./errors.js";
+import type { verifyDomain } from "./signature.js";
 import { readAccount, type StateView } from "./state.js";
 import type { TxRegistry } from "./tx-registry.js";
 import { decodeSignedTx, encodeSignedTx, MAX_TX_BYTES, verifyTx, type SignedTx } from "./tx.js";
@@ -32,6 +33,8 @@ export interface MempoolDeps {
   readonly registry: TxRegistry;
   /** The state at the chain's head: account nonces are read from it on each call. */
   readonly state: () => StateView;
+  /** Signature check; a node passes its shared cache (defaults to OpenSSL, uncached). */
+  readonly verify?: typeof verifyDomain;
 }
 
 /** One sender's pooled txs, keyed by nonce. */
@@ -154,7 +157,7 @@ export class Mempool {
     this.checkRoom(tx, queue);
 
     try {
-      verifyTx(tx, this.options.chainId);
+      verifyTx(tx, this.options.chainId, this.deps.verify);
     } catch (err) {
       throw refusal(err, id);
     }

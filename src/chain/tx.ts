@@ -101,8 +101,12 @@ export function decodeSignedTx(bytes: Uint8Array): SignedTx {
   return decodeAll(bytes, MAX_TX_BYTES, readSignedTx);
 }
 
-/** Chain id and signature (OpenSSL path); throws a TxError naming what is wrong. */
-export function verifyTx(tx: SignedTx, chainId: string): void {
+/**
+ * Chain id and signature (OpenSSL path); throws a TxError naming what is wrong. A node passes
+ * its shared VerifyCache as `verify`, so a tx checked by the gossip validator is not verified
+ * again by the mempool.
+ */
+export function verifyTx(tx: SignedTx, chainId: string, verify: typeof verifyDomain = verifyDomain): void {
   if (tx.chainId !== chainId) {
     throw new TxError("WRONG_CHAIN", `tx is for chain ${JSON.stringify(tx.chainId)}, this is ${JSON.stringify(chainId)}`, {
       expected: chainId,
@@ -111,7 +115,7 @@ export function verifyTx(tx: SignedTx, chainId: string): void {
   }
   // The signed body is the canonical bytes without the trailing signature.
   const body = tx.bytes.subarray(0, tx.bytes.length - SIGNATURE_BYTES);
-  if (!verifyDomain("tx", tx.chainId, body, tx.signature, tx.from)) {
+  if (!verify("tx", tx.chainId, body, tx.signature, tx.from)) {
     throw new TxError("BAD_SIGNATURE", "tx signature does not verify for its sender", { sender: tx.sender });
   }
 }

@@ -15,14 +15,9 @@ export class VerifyCache {
 
   constructor(private readonly limit = 100_000) {}
 
-  verify(domain: SignDomain, chainId: string, payload: Uint8Array, signature: Uint8Array, signer: string): boolean {
+  /** Same signature as `verifyDomain`, so it can stand in for it (gossip, mempool). */
+  readonly verifyDomain = (domain: SignDomain, chainId: string, payload: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean => {
     const message = signingBytes(domain, chainId, payload);
-    let publicKey: Uint8Array;
-    try {
-      publicKey = fromHex(signer, 32);
-    } catch {
-      return false;
-    }
     const key = toHex(sha256(message, signature, publicKey));
     const known = this.results.get(key);
     if (known !== undefined) {
@@ -38,5 +33,17 @@ export class VerifyCache {
     }
     this.results.set(key, ok);
     return ok;
+  };
+
+  /** The consensus core's form: the signer as a validator id (hex). */
+  verify(domain: SignDomain, chainId: string, payload: Uint8Array, signature: Uint8Array, signer: string): boolean {
+    let publicKey: Uint8Array;
+    try {
+      publicKey = fromHex(signer, 32);
+    } catch {
+      return false;
+    }
+    return this.verifyDomain(domain, chainId, payload, signature, publicKey);
   }
+
 }

@@ -176,16 +176,17 @@ export class TriadNode {
     await votes.open();
     this.votes = votes;
 
+    // One cache for the gossip validators, the mempool and the core: each signature is
+    // verified once per node.
+    const cache = new VerifyCache();
+    const verify: VerifyDomainFn = cache.verifyDomain;
     const mempool = new Mempool(
       { chainId, ...MEMPOOL_DEFAULTS, maxTxs: config.mempool.max_txs, maxBytes: config.mempool.max_bytes },
-      { registry, state: () => store.state() },
+      { registry, state: () => store.state(), verify },
     );
     const txIndex = new RecentTxIndex(this.options.txIndexBlocks);
     await txIndex.load(store);
 
-    // One cache for the gossip validators and the core: each vote is verified once per node.
-    const cache = new VerifyCache();
-    const verify: VerifyDomainFn = (domain, c, payload, signature, publicKey) => cache.verify(domain, c, payload, signature, toHex(publicKey));
     const signer = new Signer(key.secretKey);
 
     const admission = new PeerAdmission(store, [...config.p2p.observers, ...peerKeysOf(config.p2p.peers)], genesis.selection.name === "dbft");

@@ -76,11 +76,11 @@ export function checkConsensusData(data: Uint8Array, check: ConsensusCheck): Gos
 }
 
 /** Structure, chain id and signature of a gossiped tx; nonce and balance are the mempool's job. */
-export function checkTxData(data: Uint8Array, chainId: string): GossipVerdict<SignedTx> {
+export function checkTxData(data: Uint8Array, chainId: string, verify: VerifyDomainFn = verifyDomain): GossipVerdict<SignedTx> {
   if (data.length > MAX_TX_BYTES) return { result: "reject", reason: `oversize: ${data.length} bytes` };
   try {
     const tx = decodeSignedTx(data);
-    verifyTx(tx, chainId);
+    verifyTx(tx, chainId, verify);
     return { result: "accept", value: tx };
   } catch (err) {
     return { result: "reject", reason: `invalid tx: ${(err as Error).message}` };
@@ -244,7 +244,7 @@ export class GossipRouter {
     let verdict: GossipVerdict<ConsensusMessage | SignedTx>;
     try {
       const data = ownedBytes(msg.data);
-      verdict = kind === "consensus" ? checkConsensusData(data, this.check) : checkTxData(data, this.options.chainId);
+      verdict = kind === "consensus" ? checkConsensusData(data, this.check) : checkTxData(data, this.options.chainId, this.check.verify);
     } catch (err) {
       // A throwing dependency is our bug, not the peer's: drop without penalising the relay.
       this.log.error({ err, kind }, "gossip validation failed");
