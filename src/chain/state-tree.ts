@@ -30,11 +30,20 @@ function entryHash(key: string, value: Uint8Array): Uint8Array {
 
 export type StateWrites = ReadonlyMap<string, Uint8Array | null>;
 
+/** The new bucket contents and node digests a set of writes produces. */
+interface Dirty {
+  readonly buckets: Map<number, Map<string, Uint8Array>>;
+  readonly nodes: Map<number, Uint8Array>[];
+}
+
 export class StateTree {
   /** bucket → (key → entry hash) */
   private readonly buckets = new Map<number, Map<string, Uint8Array>>();
   /** levels[0] = bucket digests … levels[DEPTH] = [root]; missing entries are EMPTY_AT[level]. */
   private readonly levels: Map<number, Uint8Array>[] = Array.from({ length: DEPTH + 1 }, () => new Map());
+
+  /** The last rootWith computation; valid only until the tree changes (apply clears it). */
+  private lastDirty: { writes: StateWrites; dirty: Dirty } | null = null;
 
   root(): Uint8Array {
     // A copy: the stored digests (and the shared EMPTY_AT sentinels) must not be mutable from outside.
@@ -45,13 +54,18 @@ export class StateTree {
   rootWith(writes: StateWrites): Uint8Array {
     if (writes.size === 0) return this.root();
     const overlay = this.computeDirty(writes);
+    // An append checks the root of its writes and then applies the very same map: keep the
+    // work so `apply` does not hash every touched bucket and path a second time.
+    this.lastDirty = { writes, dirty: overlay };
     const root = overlay.nodes[DEPTH]!.get(0);
     return root === undefined ? this.root() : root.slice();
   }
 
   apply(writes: StateWrites): void {
     if (writes.size === 0) return;
-    const { buckets, nodes } = this.computeDirty(writes);
+    const memo = this.lastDirty;
+    this.lastDirty = null;
+    const { buckets, nodes } = memo !== null && memo.writes === writes ? memo.dirty : this.computeDirty(writes);
     for (const [index, entries] of buckets) {
       if (entries.size === 0) this.buckets.delete(index);
       else this.buckets.set(index, entries);
@@ -64,7 +78,7 @@ export class StateTree {
     }
   }
 
-  private computeDirty(writes: StateWrites): { buckets: Map<number, Map<string, Uint8Array>>; nodes: Map<number, Uint8Array>[] } {
+  private computeDirty(writes: StateWrites): Dirty {
     const buckets = new Map<number, Map<string, Uint8Array>>();
     for (const [key, value] of writes) {
       const index = bucketOf(key);
