@@ -8,7 +8,6 @@ import {
   BlockError,
   bytesEqual,
   SealError,
-  StateOverlay,
   toHex,
   type Block,
   type BlockStore,
@@ -20,6 +19,7 @@ import {
   type StoredBlock,
   type TxRegistry,
   type ValidatorId,
+  type ValidatorSet,
   type VoteStore,
 } from "../chain/index.js";
 import {
@@ -33,7 +33,7 @@ import {
   type ReplicaStatus,
   type ValidatorSelection,
 } from "../consensus/index.js";
-import { buildBlock, importSealedBlock, validateBlock } from "../consensus/block-rules.js";
+import { buildBlock, importSealedBlock, nextValidatorsAfter, validateBlock } from "../consensus/block-rules.js";
 import type { SealedBlock, Transport } from "./transport.js";
 
 /** What the driver needs from a mempool. */
@@ -335,18 +335,19 @@ export class Driver {
     // executed here; a block that fails now means our state diverged: stop (assert in rules).
     const execution =
       cached !== undefined && bytesEqual(cached.parentHash, head.hash) ? cached : validateBlock(block, this.params(height));
-    await this.commitToStore(block, seal, execution.receipts, execution.writes, "consensus");
+    const store = this.deps.store;
+    const nextValidators = nextValidatorsAfter(this.deps.selection, store.validatorsAt(height), block, store.state(), execution.writes);
+    await this.commitToStore(block, seal, { ...execution, nextValidators }, "consensus");
   }
 
-  private async commitToStore(block: Block, seal: Seal, receipts: readonly Receipt[], writes: StateWrites, source: "consensus" | "sync"): Promise<void> {
+  private async commitToStore(
+    block: Block,
+    seal: Seal,
+    execution: { readonly receipts: readonly Receipt[]; readonly writes: StateWrites; readonly nextValidators: ValidatorSet },
+    source: "consensus" | "sync",
+  ): Promise<void> {
     const height = block.header.height;
-    const set = this.deps.store.validatorsAt(height);
-    const after = new StateOverlay(this.deps.store.state());
-    for (const [k, v] of writes) {
-      if (v === null) after.delete(k);
-      else after.set(k, v);
-    }
-    const nextValidators = this.deps.selection.afterBlock(set, block, after);
+    const { receipts, writes, nextValidators } = execution;
     await this.deps.store.append({ block, seal, receipts, writes, nextValidators });
     this.executions.delete(block.id);
     this.deps.mempool.removeIncluded(block.txs);
@@ -392,7 +393,7 @@ export class Driver {
       if (height !== head.height + 1) break;
       try {
         const result = importSealedBlock(block, seal, this.params(height));
-        await this.commitToStore(block, seal, result.receipts, result.writes, "sync");
+        await this.commitToStore(block, seal, result, "sync");
       } catch (err) {
         if (err instanceof BlockError || err instanceof SealError) {
           this.deps.logger?.warn({ height, block: toHex(block.hash), err: err.message, peers }, "sync: refused a block");
