@@ -43,7 +43,17 @@ export const FUTURE_HEIGHTS = 4;
 export const FUTURE_VIEWS = 64;
 /** Commits of views this far behind the current one still count toward a seal. */
 export const PAST_VIEWS = 64;
-export const FUTURE_BUFFER_LIMITS = { maxMessages: 4096, maxPerSender: 64, maxBytes: 64 * 1024 * 1024 } as const;
+/**
+ * Per sender: 64 messages and 8 MiB (two of the largest pre-prepares, MAX_MESSAGE_BYTES each,
+ * with room to spare). Overall: 4096 messages and 8 MiB × members, under a 256 MiB ceiling (so
+ * up to 32 members every sender gets its full share whatever the others send).
+ */
+export const FUTURE_BUFFER_LIMITS = {
+  maxMessages: 4096,
+  maxPerSender: 64,
+  maxBytesPerSender: 8 * 1024 * 1024,
+  maxBytes: 256 * 1024 * 1024,
+} as const;
 /** Block bodies kept per height: a long run of failed views must not pile up proposals. */
 export const MAX_BLOCKS_PER_HEIGHT = 16;
 
@@ -144,6 +154,7 @@ export class ReplicaState {
     this.f = faultTolerance(this.n);
     this.q = quorumSize(this.n);
     this.isValidator = this.self !== null && isMember(validators, this.self);
+    this.buffer.setMembers(this.n);
     this.view = 0;
     this.target = null;
     this.committed = false;

@@ -188,6 +188,11 @@ export class Replica {
       s.report(m.from, "view-too-far", `${m.type} for view ${messageView(m)} while at view ${s.view}`);
       return;
     }
+    // Only the primary of that view may fill the buffer with blocks.
+    if (m.type === "pre-prepare" && m.from !== s.primaryOf(m.view)) {
+      s.report(m.from, "wrong-primary", `pre-prepare for (${m.height}, ${m.view}) from a backup`);
+      return;
+    }
     if (s.buffer.has(m)) return;
     if (!verifyMessage(s, m)) {
       s.report(m.from, "bad-signature", `${m.type} for (${m.height}, ${messageView(m)}) does not verify`);
@@ -203,7 +208,11 @@ export class Replica {
   private onLaterHeight(m: ConsensusMessage): void {
     const s = this.s;
     if (!isMember(s.validators, m.from)) return;
-    const keep = m.height <= s.height + FUTURE_HEIGHTS;
+    // A pre-prepare is kept only from the primary it claims to come from, computed with the
+    // current set: the set of a later height is unknown until we get there. Should it differ, the
+    // real primary's pre-prepare is dropped here and arrives again (the primary repeats it).
+    const fromPrimary = m.type !== "pre-prepare" || m.from === s.config.selection.primary(s.validators, m.height, m.view);
+    const keep = m.height <= s.height + FUTURE_HEIGHTS && fromPrimary;
     const seen = s.ahead.get(m.from) ?? 0;
     if (keep ? s.buffer.has(m) : seen >= m.height) return;
     if (!verifyMessage(s, m)) {
