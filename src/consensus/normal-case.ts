@@ -208,7 +208,7 @@ function checkPrepared(s: ReplicaState): void {
   const certificate = { view: s.view, blockHash: p.block.hash, prepares: s.votes.signers("prepare", s.view, hex).slice(0, s.q) };
   s.certificate = higherCertificate(s.certificate, certificate);
   s.preparedView = s.view;
-  const commit = s.signCommit(s.view, p.block.hash);
+  const commit = s.signCommit(s.view, p.block.hash, { certificate, block: p.block });
   if (commit === null) return;
   // From now on our view-changes must carry a certificate of this view or higher.
   s.certificateFloor = Math.max(s.certificateFloor, s.view);

@@ -36,6 +36,7 @@ import { ViewTimer, viewTimeoutTicks } from "./timeouts.js";
 import type { ProofContext } from "./view-change.js";
 import { ViewChangeLog } from "./view-change-log.js";
 import { VoteLog } from "./vote-log.js";
+import type { PreparedRecord } from "./vote-record.js";
 
 /** Heights after the current one whose messages are buffered (further ones only trigger sync). */
 export const FUTURE_HEIGHTS = 4;
@@ -241,10 +242,11 @@ export class ReplicaState {
     }), votePayload(this.height, view, blockHash));
   }
 
-  signCommit(view: number, blockHash: Uint8Array): Commit | null {
+  /** A commit is persisted together with the certificate that prepared it. */
+  signCommit(view: number, blockHash: Uint8Array, prepared: PreparedRecord): Commit | null {
     return this.publish("commit", view, blockHash, (signature, from) => ({
       type: "commit", chainId: this.chainId, height: this.height, view, blockHash, from, signature,
-    }), votePayload(this.height, view, blockHash));
+    }), votePayload(this.height, view, blockHash), prepared);
   }
 
   signViewChange(newView: number, prepared: PreparedCertificate | null, preparedBlock: Block | null): ViewChange | null {
@@ -270,6 +272,7 @@ export class ReplicaState {
     hash: Uint8Array | null,
     make: (signature: Uint8Array, from: ValidatorId) => M,
     payload: Uint8Array,
+    prepared?: PreparedRecord,
   ): M | null {
     if (!this.isValidator || this.self === null) return null;
     const existing = this.record.get(this.height, view, phase);
@@ -283,7 +286,7 @@ export class ReplicaState {
     if (this.record.refusal(this.height, view, phase, hash) !== undefined) return null;
     const message = make(this.crypto.sign(voteDomain(phase), payload), this.self);
     this.record.add(message);
-    this.emit({ type: "persist-vote", height: this.height, view, phase, message });
+    this.emit({ type: "persist-vote", height: this.height, view, phase, message, ...(prepared === undefined ? {} : { prepared }) });
     this.emit({ type: "broadcast", message });
     this.ownLatest.set(phase, message);
     // Just sent: the next repetition of our messages can wait a full interval.
