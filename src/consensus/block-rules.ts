@@ -255,6 +255,15 @@ export function nextValidatorsAfter(
  * forged one (non-member or repeated signers, no quorum, bad signature) is refused before any
  * execution. The header's view names the proposer; the seal's view may be higher, as a block
  * prepared in one view can be re-proposed and decided in a later one, but never lower.
+ *
+ * Sync accepts exactly what consensus can decide. Consensus takes a fresh proposal of view v
+ * only with header.view = v and header.proposer = primary(h, v) (normal-case.ts), and a
+ * re-proposal only as the block of a prepared certificate of an earlier view, which in turn was
+ * a fresh proposal there or a re-proposal of an earlier one: so every decided block has
+ * proposer = primary(h, header.view) and a seal view ≥ header.view. Sync cannot tell a fresh
+ * block from a re-proposed one (the seal does not carry the certificate), so seal.view ≥
+ * header.view is the whole rule here; a fresh proposal with a header of another view never
+ * gets the q prepares it would need to be decided.
  */
 export function importSealedBlock(
   block: Block,

@@ -1,14 +1,20 @@
 // Messages for a little ahead of where this replica is (the next heights, the next views) are
 // kept so a replica that is a step behind loses nothing; everything else is dropped. The buffer
-// is bounded in messages, per sender and in bytes, and drops its oldest first, so no peer can
-// grow it without limit or crowd out the others. Only signature-checked messages enter it, so
-// the per-sender cap really is per validator.
+// is bounded in messages and bytes per sender, and in messages and bytes overall, and drops the
+// oldest first, so no peer can grow it without limit or crowd out the others: a sender over its
+// own cap loses its own oldest messages, never anyone else's. The overall byte bound is the
+// per-sender cap times the members (setMembers), under an absolute ceiling; only signature-
+// checked messages from members enter, so it binds only when the set is larger than the
+// ceiling allows. The per-sender caps really are per validator for the same reason.
 import type { ValidatorId } from "../chain/index.js";
 import { messageView, type ConsensusMessage } from "./messages.js";
 
 export interface FutureBufferLimits {
   readonly maxMessages: number;
   readonly maxPerSender: number;
+  /** Bytes one sender may hold; at least one largest message, so an honest proposal fits. */
+  readonly maxBytesPerSender: number;
+  /** Absolute ceiling on the bytes held; the bound in force is min(this, perSender × members). */
   readonly maxBytes: number;
 }
 
@@ -38,9 +44,27 @@ export class FutureBuffer {
   private readonly entries = new Map<number, Entry>();
   private readonly byKey = new Map<string, number>();
   private readonly bySender = new Map<ValidatorId, number[]>();
+  private readonly senderBytes = new Map<ValidatorId, number>();
   private bytes = 0;
+  private byteBound: number;
 
-  constructor(private readonly limits: FutureBufferLimits) {}
+  constructor(private readonly limits: FutureBufferLimits) {
+    this.byteBound = limits.maxBytes;
+  }
+
+  /** Size the overall byte bound for `members` senders: perSender × members, under maxBytes. */
+  setMembers(members: number): void {
+    this.byteBound = Math.min(this.limits.maxBytes, this.limits.maxBytesPerSender * Math.max(1, members));
+  }
+
+  get byteLimit(): number {
+    return this.byteBound;
+  }
+
+  /** Bytes held for `sender`. */
+  bytesOf(sender: ValidatorId): number {
+    return this.senderBytes.get(sender) ?? 0;
+  }
 
   has(m: ConsensusMessage): boolean {
     return this.byKey.has(bufferKey(m));
@@ -51,10 +75,13 @@ export class FutureBuffer {
     const key = bufferKey(m);
     if (this.byKey.has(key)) return false;
     const bytes = sizeOf(m);
-    if (bytes > this.limits.maxBytes) return false;
+    if (bytes > this.limits.maxBytesPerSender || bytes > this.byteBound) return false;
     const own = this.bySender.get(m.from) ?? [];
-    while (own.length >= this.limits.maxPerSender) this.remove(own[0]!);
-    while (this.entries.size >= this.limits.maxMessages || this.bytes + bytes > this.limits.maxBytes) {
+    // The sender pays for its own excess first: its oldest go until it is within its caps.
+    while (own.length > 0 && (own.length >= this.limits.maxPerSender || this.bytesOf(m.from) + bytes > this.limits.maxBytesPerSender)) {
+      this.remove(own[0]!);
+    }
+    while (this.entries.size >= this.limits.maxMessages || this.bytes + bytes > this.byteBound) {
       const oldest = this.entries.keys().next().value;
       if (oldest === undefined) break;
       this.remove(oldest);
@@ -66,6 +93,7 @@ export class FutureBuffer {
     if (list === undefined) this.bySender.set(m.from, [seq]);
     else list.push(seq);
     this.bytes += bytes;
+    this.senderBytes.set(m.from, this.bytesOf(m.from) + bytes);
     return true;
   }
 
@@ -104,6 +132,9 @@ export class FutureBuffer {
     this.entries.delete(seq);
     this.byKey.delete(entry.key);
     this.bytes -= entry.bytes;
+    const left = this.bytesOf(entry.message.from) - entry.bytes;
+    if (left > 0) this.senderBytes.set(entry.message.from, left);
+    else this.senderBytes.delete(entry.message.from);
     const list = this.bySender.get(entry.message.from);
     if (list !== undefined) {
       const i = list.indexOf(seq);

@@ -3,6 +3,7 @@
 // must be durable before any later action of the same step runs.
 import type { Block, Seal, ValidatorId, ValidatorSet, VotePhase } from "../chain/index.js";
 import type { ConsensusMessage } from "./messages.js";
+import type { PreparedRecord } from "./vote-record.js";
 
 export type Input =
   /** One tick of the consensus clock (tickMs of wall time in production, virtual in the sim). */
@@ -45,8 +46,19 @@ export type FaultKind =
   | "malformed";
 
 export type Action =
-  /** Durably record one of our own signed messages before anything after it runs. */
-  | { readonly type: "persist-vote"; readonly height: number; readonly view: number; readonly phase: VotePhase; readonly message: ConsensusMessage }
+  /**
+   * Durably record one of our own signed messages before anything after it runs. A commit comes
+   * with the prepared certificate that made us send it (and the block): both go into the same
+   * record, one synced write (vote-record.ts), so a restart never leaves a commit without it.
+   */
+  | {
+      readonly type: "persist-vote";
+      readonly height: number;
+      readonly view: number;
+      readonly phase: VotePhase;
+      readonly message: ConsensusMessage;
+      readonly prepared?: PreparedRecord;
+    }
   | { readonly type: "broadcast"; readonly message: ConsensusMessage }
   | { readonly type: "send"; readonly to: ValidatorId; readonly message: ConsensusMessage }
   /** Build a proposal on the head for (height, view); `allowEmpty` false means "only if txs wait". */

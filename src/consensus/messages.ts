@@ -119,7 +119,8 @@ export function voteDomain(type: ConsensusMessageType): SignDomain {
  */
 export const votePayload = commitPayload;
 
-function writeCertificate(w: Writer, cert: PreparedCertificate | null): Writer {
+/** A prepared certificate or null, as view-changes sign and carry it (also used by vote-record.ts). */
+export function writeCertificate(w: Writer, cert: PreparedCertificate | null): Writer {
   if (cert === null) return w.bool(false);
   w.bool(true).uint(cert.view).fixed(cert.blockHash, HASH_BYTES).uint(cert.prepares.length);
   for (const p of cert.prepares) writeSigned(w, p);
@@ -168,7 +169,7 @@ function readSigned(r: Reader): Signed {
   return { from: toHex(r.fixed(PUBLIC_KEY_BYTES)), signature: r.fixed(SIGNATURE_BYTES) };
 }
 
-function readCertificate(r: Reader): PreparedCertificate | null {
+export function readCertificate(r: Reader): PreparedCertificate | null {
   if (!r.bool()) return null;
   const view = r.uint(MAX_VIEW);
   const blockHash = r.fixed(HASH_BYTES);

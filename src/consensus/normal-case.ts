@@ -1,7 +1,7 @@
 // PBFT's normal case at one height: the primary's pre-prepare, every replica's prepare, a commit
 // once prepared (a quorum of prepares matching the accepted pre-prepare), and append once a
 // quorum of commits is in hand with the block's body.
-import { bytesEqual, makeSeal, toHex, type Block } from "../chain/index.js";
+import { bytesEqual, makeSeal, toHex, type Block, type BlockHeader, type ValidatorId } from "../chain/index.js";
 import { signedPayload, type Commit, type ConsensusMessage, type PrePrepare, type Prepare } from "./messages.js";
 import type { ReplicaState } from "./replica-state.js";
 import { higherCertificate } from "./view-change.js";
@@ -52,7 +52,15 @@ export function onBlockBuilt(s: ReplicaState, height: number, view: number, bloc
   // After a new-view that chose a block, only that block may be proposed.
   if (s.view > 0 && (s.newView === null || s.newView.view !== s.view || s.newView.chosen !== null)) return;
   if (block.header.height !== s.height || !bytesEqual(block.header.parentHash, s.head.hash)) return;
+  if (freshHeaderFault(block.header, s.view, s.self) !== null) return;
   propose(s, block);
+}
+
+/** Why a fresh proposal's header does not belong to (view, proposer), or null if it does. */
+function freshHeaderFault(header: BlockHeader, view: number, proposer: ValidatorId | null): string | null {
+  if (header.view !== view) return `fresh proposal for view ${view} has header view ${header.view}`;
+  if (header.proposer !== proposer) return `fresh proposal for view ${view} names proposer ${header.proposer}, not its sender`;
+  return null;
 }
 
 /** The primary's pre-prepare: its own proposal counts as accepted and validated. */
@@ -87,6 +95,7 @@ export function onPrePrepare(s: ReplicaState, m: PrePrepare): void {
     s.report(m.from, "invalid-block", `pre-prepared block does not extend head ${s.head.height}`);
     return;
   }
+  let reproposal = false;
   if (m.view > 0) {
     const nv = s.newView;
     // Without the new-view (only after a restart) there is no telling what the view must
@@ -96,6 +105,15 @@ export function onPrePrepare(s: ReplicaState, m: PrePrepare): void {
       s.report(m.from, "invalid-block", `pre-prepare does not re-propose the block the new-view for view ${m.view} chose`);
       return;
     }
+    reproposal = nv.chosen !== null;
+  }
+  // A re-proposal keeps the header of the view that prepared it (its hash is the chosen one);
+  // a fresh proposal must name this view and its sender, or a block decided in view v could
+  // claim another view's proposer and be refused by every node that syncs it.
+  const bad = reproposal ? null : freshHeaderFault(header, m.view, m.from);
+  if (bad !== null) {
+    s.report(m.from, "invalid-block", bad);
+    return;
   }
   s.rememberBlock(block);
   const known = s.validity.get(block.id);
@@ -190,7 +208,7 @@ function checkPrepared(s: ReplicaState): void {
   const certificate = { view: s.view, blockHash: p.block.hash, prepares: s.votes.signers("prepare", s.view, hex).slice(0, s.q) };
   s.certificate = higherCertificate(s.certificate, certificate);
   s.preparedView = s.view;
-  const commit = s.signCommit(s.view, p.block.hash);
+  const commit = s.signCommit(s.view, p.block.hash, { certificate, block: p.block });
   if (commit === null) return;
   // From now on our view-changes must carry a certificate of this view or higher.
   s.certificateFloor = Math.max(s.certificateFloor, s.view);

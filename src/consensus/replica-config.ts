@@ -2,6 +2,9 @@
 // resumes (the store's head and its own durably recorded votes).
 import type { ConsensusParams, SignDomain, ValidatorId, ValidatorSet } from "../chain/index.js";
 import type { ConsensusMessage } from "./messages.js";
+import type { OwnCertificate } from "./vote-record.js";
+
+export type { OwnCertificate } from "./vote-record.js";
 import type { ValidatorSelection } from "./selection/validator-selection.js";
 
 export interface ReplicaConfig {
@@ -27,4 +30,6 @@ export interface ReplicaResume {
   readonly validators: ValidatorSet;
   /** This replica's own recorded votes (from the VoteStore), oldest first. */
   readonly ownVotes: readonly ConsensusMessage[];
+  /** The prepared certificates recorded with our commits (absent in records older than them). */
+  readonly ownCertificates?: readonly OwnCertificate[];
 }

@@ -36,6 +36,7 @@ import { ViewTimer, viewTimeoutTicks } from "./timeouts.js";
 import type { ProofContext } from "./view-change.js";
 import { ViewChangeLog } from "./view-change-log.js";
 import { VoteLog } from "./vote-log.js";
+import type { PreparedRecord } from "./vote-record.js";
 
 /** Heights after the current one whose messages are buffered (further ones only trigger sync). */
 export const FUTURE_HEIGHTS = 4;
@@ -43,7 +44,17 @@ export const FUTURE_HEIGHTS = 4;
 export const FUTURE_VIEWS = 64;
 /** Commits of views this far behind the current one still count toward a seal. */
 export const PAST_VIEWS = 64;
-export const FUTURE_BUFFER_LIMITS = { maxMessages: 4096, maxPerSender: 64, maxBytes: 64 * 1024 * 1024 } as const;
+/**
+ * Per sender: 64 messages and 8 MiB (two of the largest pre-prepares, MAX_MESSAGE_BYTES each,
+ * with room to spare). Overall: 4096 messages and 8 MiB × members, under a 256 MiB ceiling (so
+ * up to 32 members every sender gets its full share whatever the others send).
+ */
+export const FUTURE_BUFFER_LIMITS = {
+  maxMessages: 4096,
+  maxPerSender: 64,
+  maxBytesPerSender: 8 * 1024 * 1024,
+  maxBytes: 256 * 1024 * 1024,
+} as const;
 /** Block bodies kept per height: a long run of failed views must not pile up proposals. */
 export const MAX_BLOCKS_PER_HEIGHT = 16;
 
@@ -144,6 +155,7 @@ export class ReplicaState {
     this.f = faultTolerance(this.n);
     this.q = quorumSize(this.n);
     this.isValidator = this.self !== null && isMember(validators, this.self);
+    this.buffer.setMembers(this.n);
     this.view = 0;
     this.target = null;
     this.committed = false;
@@ -230,10 +242,11 @@ export class ReplicaState {
     }), votePayload(this.height, view, blockHash));
   }
 
-  signCommit(view: number, blockHash: Uint8Array): Commit | null {
+  /** A commit is persisted together with the certificate that prepared it. */
+  signCommit(view: number, blockHash: Uint8Array, prepared: PreparedRecord): Commit | null {
     return this.publish("commit", view, blockHash, (signature, from) => ({
       type: "commit", chainId: this.chainId, height: this.height, view, blockHash, from, signature,
-    }), votePayload(this.height, view, blockHash));
+    }), votePayload(this.height, view, blockHash), prepared);
   }
 
   signViewChange(newView: number, prepared: PreparedCertificate | null, preparedBlock: Block | null): ViewChange | null {
@@ -259,6 +272,7 @@ export class ReplicaState {
     hash: Uint8Array | null,
     make: (signature: Uint8Array, from: ValidatorId) => M,
     payload: Uint8Array,
+    prepared?: PreparedRecord,
   ): M | null {
     if (!this.isValidator || this.self === null) return null;
     const existing = this.record.get(this.height, view, phase);
@@ -272,7 +286,7 @@ export class ReplicaState {
     if (this.record.refusal(this.height, view, phase, hash) !== undefined) return null;
     const message = make(this.crypto.sign(voteDomain(phase), payload), this.self);
     this.record.add(message);
-    this.emit({ type: "persist-vote", height: this.height, view, phase, message });
+    this.emit({ type: "persist-vote", height: this.height, view, phase, message, ...(prepared === undefined ? {} : { prepared }) });
     this.emit({ type: "broadcast", message });
     this.ownLatest.set(phase, message);
     // Just sent: the next repetition of our messages can wait a full interval.

@@ -8,10 +8,10 @@ import type { Action, Input } from "./io.js";
 import { malformation } from "./message-shape.js";
 import { MAX_VIEW, messageView, type ConsensusMessage } from "./messages.js";
 import { maybeBuild, onBlockBuilt, onBlockValidated, onCommit, onPrePrepare, onPrepare, verifyMessage } from "./normal-case.js";
-import type { ReplicaConfig, ReplicaCrypto, ReplicaResume } from "./replica-config.js";
+import type { OwnCertificate, ReplicaConfig, ReplicaCrypto, ReplicaResume } from "./replica-config.js";
 import { FUTURE_HEIGHTS, FUTURE_VIEWS, PAST_VIEWS, ReplicaState } from "./replica-state.js";
 import { rebroadcastIntervalTicks, viewTimeoutTicks } from "./timeouts.js";
-import { higherCertificate } from "./view-change.js";
+import { checkCertificate, higherCertificate } from "./view-change.js";
 import { onNewView, onViewChange, onViewTimeout } from "./view-change-protocol.js";
 
 export type ReplicaPhase = "idle" | "pre-prepared" | "prepared" | "committed" | "view-change";
@@ -41,7 +41,7 @@ export class Replica {
   constructor(config: ReplicaConfig, crypto: ReplicaCrypto, resume: ReplicaResume) {
     this.s = new ReplicaState(config, crypto, resume.ownVotes);
     this.s.enterHeight(resume.head, resume.validators);
-    this.repeatAfterRestart = this.restore();
+    this.repeatAfterRestart = this.restore(resume.ownCertificates ?? []);
   }
 
   step(input: Input): Action[] {
@@ -188,6 +188,11 @@ export class Replica {
       s.report(m.from, "view-too-far", `${m.type} for view ${messageView(m)} while at view ${s.view}`);
       return;
     }
+    // Only the primary of that view may fill the buffer with blocks.
+    if (m.type === "pre-prepare" && m.from !== s.primaryOf(m.view)) {
+      s.report(m.from, "wrong-primary", `pre-prepare for (${m.height}, ${m.view}) from a backup`);
+      return;
+    }
     if (s.buffer.has(m)) return;
     if (!verifyMessage(s, m)) {
       s.report(m.from, "bad-signature", `${m.type} for (${m.height}, ${messageView(m)}) does not verify`);
@@ -203,7 +208,11 @@ export class Replica {
   private onLaterHeight(m: ConsensusMessage): void {
     const s = this.s;
     if (!isMember(s.validators, m.from)) return;
-    const keep = m.height <= s.height + FUTURE_HEIGHTS;
+    // A pre-prepare is kept only from the primary it claims to come from, computed with the
+    // current set: the set of a later height is unknown until we get there. Should it differ, the
+    // real primary's pre-prepare is dropped here and arrives again (the primary repeats it).
+    const fromPrimary = m.type !== "pre-prepare" || m.from === s.config.selection.primary(s.validators, m.height, m.view);
+    const keep = m.height <= s.height + FUTURE_HEIGHTS && fromPrimary;
     const seen = s.ahead.get(m.from) ?? 0;
     if (keep ? s.buffer.has(m) : seen >= m.height) return;
     if (!verifyMessage(s, m)) {
@@ -252,11 +261,32 @@ export class Replica {
   // ---- restart --------------------------------------------------------------------------------
 
   /**
+   * The certificates recorded with our commits at this height: without them a restarted replica
+   * that committed could not send a view-change (the prepares behind its commit may never come
+   * again), and the view could stall for good. Our own durable record, but checked all the same
+   * (q signatures, once per restart): a record that does not verify is not carried.
+   */
+  private restoreCertificates(certificates: readonly OwnCertificate[]): void {
+    const s = this.s;
+    for (const own of certificates) {
+      if (own.height !== s.height || checkCertificate(own.certificate, MAX_VIEW + 1, s.proofContext) !== null) continue;
+      s.certificate = higherCertificate(s.certificate, own.certificate);
+      const block = own.block;
+      if (block === null || !bytesEqual(block.hash, own.certificate.blockHash)) continue;
+      if (block.header.height !== s.height || !bytesEqual(block.header.parentHash, s.head.hash)) continue;
+      s.rememberBlock(block);
+      // We prepared it, so we validated it: a re-proposal of it is not executed again.
+      s.validity.set(block.id, true);
+    }
+  }
+
+  /**
    * Rebuild this height's position from our recorded votes: the view we last voted in, the view
    * our last view-change asked for, the proposal we made, the commit whose certificate our next
-   * view-change must carry. True if there is anything to send again.
+   * view-change must carry, and the prepared certificate recorded with that commit. True if
+   * there is anything to send again.
    */
-  private restore(): boolean {
+  private restore(certificates: readonly OwnCertificate[]): boolean {
     const s = this.s;
     const mine = s.record.at(s.height);
     if (mine.length === 0) return false;
@@ -297,6 +327,7 @@ export class Replica {
           break;
       }
     }
+    this.restoreCertificates(certificates);
     s.timer.reset(viewTimeoutTicks(s.params, s.target ?? s.view));
     return true;
   }

@@ -23,11 +23,10 @@ import {
   type VoteStore,
 } from "../chain/index.js";
 import {
-  decodeMessage,
-  encodeMessage,
+  decodeVoteRecords,
+  encodeVoteRecord,
   Replica,
   type Action,
-  type ConsensusMessage,
   type Input,
   type ReplicaCrypto,
   type ReplicaStatus,
@@ -124,12 +123,12 @@ export class Driver {
   /** Build the replica from the store's head and our recorded votes (restart-safe). */
   async start(): Promise<void> {
     const records = await this.deps.votes.load();
-    const ownVotes: ConsensusMessage[] = records.map((r) => decodeMessage(r.bytes));
+    const { ownVotes, ownCertificates } = decodeVoteRecords(records);
     const head = this.deps.store.head();
     this.replica = new Replica(
       { chainId: this.options.chainId, self: this.options.self, params: this.options.params, selection: this.deps.selection },
       this.deps.crypto,
-      { head, validators: this.deps.store.validatorsAt(head.height + 1), ownVotes },
+      { head, validators: this.deps.store.validatorsAt(head.height + 1), ownVotes, ownCertificates },
     );
     this.stopped = false;
   }
@@ -230,7 +229,8 @@ export class Driver {
   private async execute(action: Action): Promise<void> {
     switch (action.type) {
       case "persist-vote":
-        await this.deps.votes.record({ height: action.height, view: action.view, phase: action.phase, bytes: encodeMessage(action.message) });
+        // One record, one synced write: a commit and the certificate that prepared it.
+        await this.deps.votes.record({ height: action.height, view: action.view, phase: action.phase, bytes: encodeVoteRecord(action.message, action.prepared ?? null) });
         return;
       case "broadcast":
         this.deps.transport.broadcast(action.message);

@@ -45,7 +45,7 @@ export const MAX_VOTERS_PER_BUCKET = 256;
 const VOTER_BUCKETS = 256;
 
 export const DBFT_PARAMS_KEY = "dbft/params";
-/** The genesis validators: the set whenever no candidate holds any vote weight. */
+/** The genesis validators (ascending): they keep every seat no weighted candidate fills. */
 export const DBFT_STANDBY_KEY = "dbft/standby";
 /** Sorted ids of every registered candidate (the election's candidate list). */
 export const DBFT_CANDIDATES_KEY = "dbft/candidates";
@@ -181,12 +181,30 @@ export function dbftTally(state: StateView): CandidateWeight[] {
   return ranked.sort((a, b) => (a.weight !== b.weight ? (a.weight > b.weight ? -1 : 1) : a.candidate < b.candidate ? -1 : 1));
 }
 
-/** The set an epoch boundary in `state` elects. */
+/**
+ * The set an epoch boundary in `state` elects (the rules are written out in the README, "DBFT
+ * election rules"). Registering is free, so weight is the only thing that earns a seat: the
+ * candidates with weight > 0 take seats best first (ties by key ascending), up to
+ * validatorCount; the seats left stay with the standby (genesis) validators in ascending key
+ * order, skipping those already elected. A zero-weight registrant never gets a seat. The set has
+ * validatorCount members, or fewer when the weighted candidates and the standby together are
+ * fewer (never an unvoted candidate to make up the number); it is never empty, as the standby
+ * list is not.
+ */
 export function dbftElect(state: StateView): ValidatorSet {
   const { validatorCount } = readParams(state);
-  const ranked = dbftTally(state);
-  if (ranked.length === 0 || ranked[0]!.weight === 0n) return validatorSet(readList(state, DBFT_STANDBY_KEY, MAX_VALIDATORS));
-  return validatorSet(ranked.slice(0, validatorCount).map((r) => r.candidate));
+  const elected: string[] = [];
+  for (const r of dbftTally(state)) {
+    // Sorted by weight: the first zero ends the weighted candidates.
+    if (r.weight === 0n || elected.length >= validatorCount) break;
+    elected.push(r.candidate);
+  }
+  const seated = new Set(elected);
+  for (const id of readList(state, DBFT_STANDBY_KEY, MAX_VALIDATORS)) {
+    if (elected.length >= validatorCount) break;
+    if (!seated.has(id)) elected.push(id);
+  }
+  return validatorSet(elected);
 }
 
 function genesisSet(genesis: Genesis): ValidatorSet {

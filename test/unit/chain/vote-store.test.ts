@@ -14,6 +14,8 @@ import {
   type VoteStore,
 } from "../../../src/chain/index.js";
 import { chainFixture, nextAppend } from "../../fixtures/chain-fixture.js";
+import { decodeVoteRecords, encodeMessage, encodeVoteRecord } from "../../../src/consensus/index.js";
+import { certificate, commit, GENESIS_HASH, makeKeys, makeTestBlock, prepare } from "../consensus/harness.js";
 
 const vote = (height: number, view: number, phase: VotePhase): VoteRecord => ({
   height,
@@ -114,6 +116,23 @@ function conformance(name: string, makeFactory: () => VoteStoreFactory): void {
       await store.pruneBelow(2);
       store = await factory.reopen(store);
       expect(await store.load()).toEqual(ordered.filter((v) => v.height >= 2));
+    });
+
+    it("keeps a commit and its prepared certificate in one record, and still loads plain (older) records", async () => {
+      const keys = makeKeys(4);
+      const block = makeTestBlock(1, 0, GENESIS_HASH, keys[1]!.id);
+      const own = commit(keys[0]!, 1, 0, block.hash);
+      const cert = certificate([keys[0]!, keys[1]!, keys[2]!], 1, 0, block.hash);
+      // An older record: the plain message, as written before certificates were persisted.
+      await store.record({ height: 1, view: 0, phase: "prepare", bytes: encodeMessage(prepare(keys[0]!, 1, 0, block.hash)) });
+      await store.record({ height: 1, view: 0, phase: "commit", bytes: encodeVoteRecord(own, { certificate: cert, block }) });
+      store = await factory.reopen(store);
+      const loaded = await store.load();
+      expect(loaded.map((r) => r.phase)).toEqual(["prepare", "commit"]);
+      const { ownVotes, ownCertificates } = decodeVoteRecords(loaded);
+      expect(ownVotes.map((m) => m.type)).toEqual(["prepare", "commit"]);
+      expect(ownVotes[1]).toEqual(own);
+      expect(ownCertificates).toEqual([{ height: 1, certificate: cert, block }]);
     });
 
     it("does not alias the caller's buffer", async () => {

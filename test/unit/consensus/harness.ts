@@ -26,7 +26,7 @@ import {
   type PreparedCertificate,
   type ViewChange,
 } from "../../../src/consensus/messages.js";
-import type { ReplicaConfig, ReplicaCrypto } from "../../../src/consensus/replica-config.js";
+import type { OwnCertificate, ReplicaConfig, ReplicaCrypto } from "../../../src/consensus/replica-config.js";
 import { Replica } from "../../../src/consensus/replica.js";
 
 export const CHAIN_ID = "triad-test";
@@ -172,6 +172,8 @@ export interface Node {
   replica: Replica;
   /** Everything this node persisted (its VoteStore). */
   persisted: ConsensusMessage[];
+  /** The prepared certificates persisted with its commits (in the same record). */
+  certificates: OwnCertificate[];
   persistedSet: Set<ConsensusMessage>;
   /** Appended blocks with their seals, from height 1. */
   chain: { block: Block; seal: Seal }[];
@@ -224,7 +226,7 @@ export class Cluster {
   private addNode(key: Key | null, id: ValidatorId): void {
     const crypto = cryptoFor(key);
     const node: Node = {
-      key, id, persisted: [], persistedSet: new Set(), chain: [], faults: [], syncRequests: [], viewChanges: [], log: [], crypto,
+      key, id, persisted: [], certificates: [], persistedSet: new Set(), chain: [], faults: [], syncRequests: [], viewChanges: [], log: [], crypto,
       replica: new Replica(this.config(key), crypto, { head: { height: 0, hash: GENESIS_HASH, timestamp: 0 }, validators: this.validators, ownVotes: [] }),
     };
     this.nodes.set(id, node);
@@ -251,6 +253,7 @@ export class Cluster {
       head: { height: head.height, hash: head.hash, timestamp: 0 },
       validators: this.validators,
       ownVotes: node.persisted,
+      ownCertificates: node.certificates,
     });
     this.queue = this.queue.filter((e) => e.to !== node.id);
   }
@@ -272,6 +275,7 @@ export class Cluster {
       case "persist-vote":
         node.persisted.push(a.message);
         node.persistedSet.add(a.message);
+        if (a.prepared !== undefined) node.certificates.push({ height: a.height, ...a.prepared });
         break;
       case "broadcast":
         for (const other of this.nodes.values()) {

@@ -4,7 +4,7 @@ import { SigningRecord } from "../../../src/consensus/signing-record.js";
 import { rebroadcastIntervalTicks, viewTimeoutTicks, ViewTimer } from "../../../src/consensus/timeouts.js";
 import { chooseCertificate } from "../../../src/consensus/view-change.js";
 import { VoteLog } from "../../../src/consensus/vote-log.js";
-import { certificate, commit, GENESIS_HASH, makeKeys, makeTestBlock, prepare, viewChange } from "./harness.js";
+import { certificate, commit, GENESIS_HASH, makeKeys, makeTestBlock, prePrepare, prepare, viewChange } from "./harness.js";
 
 const keys = makeKeys(4);
 const a = makeTestBlock(1, 0, GENESIS_HASH, keys[1]!.id);
@@ -59,7 +59,7 @@ describe("signing record", () => {
 
 describe("future buffer", () => {
   it("is bounded in total, per sender and in bytes, dropping the oldest", () => {
-    const buffer = new FutureBuffer({ maxMessages: 4, maxPerSender: 2, maxBytes: 10_000 });
+    const buffer = new FutureBuffer({ maxMessages: 4, maxPerSender: 2, maxBytesPerSender: 10_000, maxBytes: 10_000 });
     for (let v = 0; v < 3; v++) buffer.add(prepare(keys[1]!, 2, v, a.hash));
     expect(buffer.size).toBe(2);
     expect(buffer.find((m) => m.type === "prepare" && m.view === 0)).toBeUndefined();
@@ -71,10 +71,36 @@ describe("future buffer", () => {
     const taken = buffer.take((m) => m.from === keys[2]!.id);
     expect(taken.map((m) => m.from)).toEqual([keys[2]!.id]);
     expect(buffer.size).toBe(3);
-    const small = new FutureBuffer({ maxMessages: 100, maxPerSender: 100, maxBytes: 600 });
+    const small = new FutureBuffer({ maxMessages: 100, maxPerSender: 100, maxBytesPerSender: 600, maxBytes: 600 });
     for (let v = 0; v < 5; v++) small.add(commit(keys[1]!, 2, v, a.hash));
     expect(small.size).toBe(2);
     expect(small.totalBytes).toBeLessThanOrEqual(600);
+  });
+});
+
+describe("future buffer byte caps (issue 7)", () => {
+  it("a member sending large pre-prepares evicts only its own messages, never another member's", () => {
+    const buffer = new FutureBuffer({ maxMessages: 1000, maxPerSender: 1000, maxBytesPerSender: 2_000, maxBytes: 8_000 });
+    const others = [0, 2, 3].map((i) => prepare(keys[i]!, 2, 0, a.hash));
+    for (const m of others) expect(buffer.add(m)).toBe(true);
+    // keys[1] floods with pre-prepares of later views, far past the overall bound.
+    for (let v = 0; v < 30; v++) buffer.add(prePrepare(keys[1]!, 2, v, makeTestBlock(2, v, a.hash, keys[1]!.id, v)));
+    for (const m of others) expect(buffer.has(m)).toBe(true);
+    expect(buffer.bytesOf(keys[1]!.id)).toBeLessThanOrEqual(2_000);
+    // Its latest messages are the ones kept.
+    expect(buffer.find((m) => m.type === "pre-prepare" && m.view === 29)).toBeDefined();
+    expect(buffer.find((m) => m.type === "pre-prepare" && m.view === 0)).toBeUndefined();
+    expect(buffer.totalBytes).toBeLessThanOrEqual(8_000);
+  });
+
+  it("the overall bound is perSender x members under the absolute ceiling, and a message over the sender's cap is refused", () => {
+    const buffer = new FutureBuffer({ maxMessages: 1000, maxPerSender: 1000, maxBytesPerSender: 300, maxBytes: 1_000 });
+    buffer.setMembers(7);
+    expect(buffer.byteLimit).toBe(1_000);
+    buffer.setMembers(2);
+    expect(buffer.byteLimit).toBe(600);
+    expect(buffer.add(prePrepare(keys[1]!, 2, 0, a))).toBe(false);
+    expect(buffer.size).toBe(0);
   });
 });
 

@@ -114,6 +114,20 @@ describe("future messages", () => {
     expect(replica.status().bufferedMessages).toBe(65);
   });
 
+  it("pre-prepares are buffered only from the primary they claim to come from (issue 7)", () => {
+    const { replica } = loneReplica(keys, 0);
+    // Next height: primary(2, 0) is keys[2]; keys[3] is a backup there.
+    const fake = makeTestBlock(2, 0, block.hash, keys[3]!.id);
+    expect(replica.step({ type: "message", message: prePrepare(keys[3]!, 2, 0, fake) })).toEqual([]);
+    expect(replica.status().bufferedMessages).toBe(0);
+    replica.step({ type: "message", message: prePrepare(keys[2]!, 2, 0, makeTestBlock(2, 0, block.hash, keys[2]!.id)) });
+    expect(replica.status().bufferedMessages).toBe(1);
+    // A later view of this height: primary(1, 1) is keys[2], so keys[3]'s pre-prepare is refused.
+    const out = replica.step({ type: "message", message: prePrepare(keys[3]!, 1, 1, makeTestBlock(1, 1, GENESIS_HASH, keys[3]!.id)) });
+    expect(of(out, "report-fault")).toMatchObject([{ peer: keys[3]!.id, fault: "wrong-primary" }]);
+    expect(replica.status().bufferedMessages).toBe(1);
+  });
+
   it("messages far beyond the window are not kept", () => {
     const { replica } = loneReplica(keys, 0);
     replica.step({ type: "message", message: prepare(keys[1]!, 100, 0, block.hash) });

@@ -217,3 +217,60 @@ describe("dbft speaker", () => {
     expect(dbftSelection.primary(set, 3, big)).toBe(set.members[Number((((3n - BigInt(big)) % 5n) + 5n) % 5n)]);
   });
 });
+
+describe("dbft election rules (issue 7, bug 1)", () => {
+  // Keys that sort below every genesis validator and candidate: under the old rule, zero-weight
+  // registrants filled the seats left after the weighted ones in key order.
+  const pool = [...standby, ...extra, newcomer].map(id).sort();
+  const lowKeys: KeyPair[] = [];
+  for (let i = 0; lowKeys.length < 4; i++) {
+    const k = key(`attacker-${i}`);
+    if (id(k) < pool[0]!) lowKeys.push(k);
+  }
+  const attackerVoter = key("attacker-voter");
+
+  it("free registrations and one vote of balance 1 win at most the one weighted seat", () => {
+    const chain = dbftChain();
+    chain.block([chain.tx(a0, "transfer", transferKind.encode({ to: attackerVoter.publicKey, amount: 1n }))]);
+    const { receipts } = chain.block(lowKeys.map((k) => chain.tx(k, "dbft.register", new Uint8Array(0))));
+    expect(codes(receipts)).toEqual(lowKeys.map(() => OK));
+    chain.block([voteTx(chain, attackerVoter, [lowKeys[0]!])]);
+    chain.advanceTo(EPOCH);
+    const attackers = chain.set.members.filter((m) => lowKeys.some((k) => id(k) === m));
+    expect(attackers).toEqual([id(lowKeys[0]!)]);
+    // The other seats stay with the standby validators, in ascending key order.
+    expect(chain.set.members).toEqual([id(lowKeys[0]!), ...ids(...standby).slice(0, 3)].sort());
+  });
+
+  it("never seats a zero-weight candidate, never repeats a member, never exceeds validatorCount", () => {
+    const chain = dbftChain();
+    // v0 is both a standby validator and a weighted candidate: it must hold one seat, not two.
+    chain.block([voteTx(chain, a2, [v0, c4])]);
+    chain.advanceTo(EPOCH);
+    expect(chain.set.members).toEqual(ids(v0, c4, ...standby.filter((k) => k !== v0).slice(0, 2)));
+    expect(new Set(chain.set.members).size).toBe(4);
+  });
+
+  it("a candidate that loses all its votes gives its seat back to the standby", () => {
+    const chain = dbftChain();
+    chain.block([voteTx(chain, a0, [c4, c5])]);
+    chain.advanceTo(EPOCH);
+    expect(chain.set.members).toEqual(ids(c4, c5, ...standby.slice(0, 2)));
+    chain.block([chain.tx(a0, "transfer", transferKind.encode({ to: a3.publicKey, amount: 1000n }))]);
+    chain.advanceTo(2 * EPOCH);
+    expect(chain.set.members).toEqual(ids(...standby));
+  });
+
+  it("with fewer standby validators than seats, unfilled seats stay empty (no unvoted candidate)", () => {
+    const genesis = genesisOf({
+      selection: { name: "dbft", epochLength: EPOCH, validatorCount: 6 },
+      validators: standby.map((k) => ({ id: id(k) })),
+      candidates: [...standby, ...extra].map((k) => ({ id: id(k) })),
+      accounts: accounts.map((k) => ({ id: id(k), balance: "100" })),
+    });
+    const chain = new TestChain(genesis, dbftSelection);
+    chain.block([voteTx(chain, a0, [c4])]);
+    chain.advanceTo(EPOCH);
+    expect(chain.set.members).toEqual(ids(c4, ...standby));
+  });
+});
