@@ -38,6 +38,28 @@ export const MUTANTS: readonly Mutant[] = [
     ],
   },
   {
+    name: "header-view-unchecked",
+    description: "backups accept a fresh proposal whose header names another view and proposer than its pre-prepare (issue 7, bug 2)",
+    edits: [
+      {
+        file: "src/consensus/normal-case.ts",
+        find: "  const bad = reproposal ? null : freshHeaderFault(header, m.view, m.from);",
+        replace: "  const bad: string | null = reproposal ? null : null;",
+      },
+    ],
+  },
+  {
+    name: "dbft-zero-weight-seats",
+    description: "DBFT elects zero-weight registrants to the seats weighted candidates leave (issue 7, bug 1)",
+    edits: [
+      {
+        file: "src/consensus/selection/dbft.ts",
+        find: "    if (r.weight === 0n || elected.length >= validatorCount) break;",
+        replace: "    if (elected.length >= validatorCount) break;",
+      },
+    ],
+  },
+  {
     name: "duplicate-signers-count",
     description: "a validator listed twice counts twice in a seal and in a prepared certificate",
     edits: [
