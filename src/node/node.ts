@@ -9,8 +9,6 @@ import {
   genesisHash,
   genesisTimestamp,
   isMember,
-  LevelBlockStore,
-  LevelVoteStore,
   Mempool,
   MEMPOOL_DEFAULTS,
   MempoolError,
@@ -29,6 +27,7 @@ import { chainRegistry, genesisStateWrites, selectionFor } from "../consensus/se
 import { Driver } from "../driver/index.js";
 import { P2PHost, tryValidatorIdFromPeerId, type ConsensusCheck, type VerifyDomainFn } from "../p2p/index.js";
 import { RpcServer } from "../rpc/index.js";
+import { LevelBlockStore, LevelVoteStore } from "../store/index.js";
 import { homePaths, parseHostPort, type NodeConfig } from "./config.js";
 import { ConsensusTransport } from "./consensus-transport.js";
 import type { Logger } from "./logger.js";
