@@ -60,6 +60,8 @@ export interface DriverOptions {
   readonly params: ConsensusParams;
   /** Blocks asked for per sync request. */
   readonly syncBatchBlocks?: number;
+  /** Ticks between two looks at the peers' heads (the syncer's decision whether we are behind). */
+  readonly headCheckTicks?: number;
   /** A proposal whose timestamp is further ahead of our clock than this is invalid. */
   readonly maxFutureBlockMs?: number;
   /** Inputs waiting beyond this are dropped (network messages only; PBFT retransmits). */
@@ -151,11 +153,17 @@ export class Driver {
     return this.syncer.syncing;
   }
 
-  /**
-   * Catch up from `peers` outside consensus: the node's periodic head check uses it when a peer
-   * is ahead but no consensus message says so (after a restart, or a late observer). No-op while
-   * a sync is already running.
-   */
+  /** Well behind the best head the peers reported (the RPC's catching_up; it then refuses txs). */
+  get catchingUp(): boolean {
+    return this.syncer.catchingUp;
+  }
+
+  /** The best head seen at the syncer's last look at the peers (ours, if higher). */
+  get bestKnownHeight(): number {
+    return this.syncer.bestKnownHeight;
+  }
+
+  /** Catch up from `peers` outside consensus. No-op while a sync is already running. */
   requestSync(peers: readonly ValidatorId[]): void {
     this.syncer.sync(peers);
   }
@@ -171,9 +179,9 @@ export class Driver {
     this.kick();
   }
 
-  /** Resolves once the queue is empty and no sync is in flight (the simulator's barrier). */
+  /** Resolves once the queue is empty and no sync or head check is in flight (the simulator's barrier). */
   async idle(): Promise<void> {
-    while (this.processing !== null || this.syncer.syncing) {
+    while (this.processing !== null || this.syncer.busy) {
       await this.processing;
       await this.syncer.idle();
     }
@@ -217,6 +225,8 @@ export class Driver {
       this.deps.events?.onAction?.(action);
       await this.execute(action);
     }
+    // The syncer's clock: every few ticks it looks at the peers' heads (in the background).
+    if (input.type === "tick") this.syncer.onTick();
   }
 
   private enqueue(input: Input): void {

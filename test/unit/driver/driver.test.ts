@@ -118,6 +118,30 @@ describe("Driver", () => {
     expect(s.driver.status().height).toBe(6);
   });
 
+  it("decides by itself, on its ticks, that it is behind: looks at the peers' heads and syncs", async () => {
+    const fx = chainFixture();
+    const s = await driverSetup(fx, { self: null, driver: { headCheckTicks: 3 } });
+    s.transport.source = await storeWith(fx, 5);
+    // The peer claims more than it serves: after the sync we are still well behind its head.
+    s.transport.heads = { [fx.validatorId(2)]: 10 };
+    for (let i = 0; i < 2; i++) s.driver.submit({ type: "tick" });
+    await s.driver.idle();
+    expect(s.transport.headChecks).toBe(0);
+    expect(s.driver.catchingUp).toBe(false);
+    s.driver.submit({ type: "tick" });
+    await s.driver.idle();
+    expect(s.transport.headChecks).toBe(1);
+    expect(s.transport.fetches[0]!.peers).toEqual([fx.validatorId(2)]);
+    expect(s.store.head().height).toBe(5);
+    expect(s.driver.status().height).toBe(6);
+    expect(s.driver.bestKnownHeight).toBe(10);
+    expect(s.driver.catchingUp).toBe(true);
+    s.transport.heads = { [fx.validatorId(2)]: 5 };
+    for (let i = 0; i < 3; i++) s.driver.submit({ type: "tick" });
+    await s.driver.idle();
+    expect(s.driver.catchingUp).toBe(false);
+  });
+
   it("takes no input after stop(), and restarts from the store and its recorded votes", async () => {
     const fx = chainFixture();
     const c = await driverCluster(fx);

@@ -5,7 +5,7 @@ import { Mempool, MEMPOOL_DEFAULTS, VerifyCache, type BlockStore, type Validator
 import type { ConsensusMessage } from "../../../src/consensus/index.js";
 import { chainRegistry, poaSelection } from "../../../src/consensus/selection/index.js";
 import { Driver, type DriverDeps, type DriverOptions } from "../../../src/driver/driver.js";
-import type { SealedBlock, Transport } from "../../../src/driver/transport.js";
+import type { PeerHead, SealedBlock, Transport } from "../../../src/driver/transport.js";
 import { MemoryBlockStore, MemoryVoteStore } from "../../../src/store/memory.js";
 import { chainFixture, nextAppend, type ChainFixture } from "../../fixtures/chain-fixture.js";
 
@@ -49,6 +49,9 @@ export class FakeTransport implements Transport {
   fetchError: Error | null = null;
   /** Shared with a GatedVoteStore, to see the order of writes and sends. */
   log: string[] | null = null;
+  /** What peerHeads answers: peer → height (a peer missing here did not answer). */
+  heads: Record<ValidatorId, number> = {};
+  headChecks = 0;
 
   broadcast(message: ConsensusMessage): void {
     this.sent.push({ to: null, message });
@@ -65,6 +68,11 @@ export class FakeTransport implements Transport {
     if (this.fetchError !== null) throw this.fetchError;
     if (this.source === null) return [];
     return sealedRange(this.source, fromHeight, Math.min(this.source.head().height, fromHeight + count - 1));
+  }
+
+  async peerHeads(): Promise<readonly PeerHead[]> {
+    this.headChecks++;
+    return Object.entries(this.heads).map(([peer, height]) => ({ peer, height }));
   }
 }
 
