@@ -6,7 +6,7 @@
 // seal with a forged signature, which the importing driver must refuse.
 import type { Seal, ValidatorId } from "../chain/index.js";
 import { decodeMessage, encodeMessage, type ConsensusMessage } from "../consensus/messages.js";
-import type { SealedBlock, Transport } from "../driver/transport.js";
+import type { PeerHead, SealedBlock, Transport } from "../driver/transport.js";
 import type { EventQueue } from "./event-queue.js";
 import type { VirtualNetwork } from "./network.js";
 import type { Prng } from "./prng.js";
@@ -43,7 +43,21 @@ export class VirtualTransport {
       broadcast: (message) => this.send(slot, null, message),
       send: (to, message) => this.send(slot, to, message),
       fetchBlocks: (peers, fromHeight, count) => this.fetchBlocks(slot, peers, fromHeight, count),
+      peerHeads: () => this.peerHeads(slot),
     };
+  }
+
+  /**
+   * The heads of the slots `slot` can reach both ways now (a node's connected peers), read from
+   * their stores between events, so the answer is deterministic. A twin's sibling shares its key
+   * (it is not a peer). Every slot answers with its true head: a lying status is not modelled.
+   */
+  private async peerHeads(slot: Slot): Promise<readonly PeerHead[]> {
+    const now = this.queue.now;
+    const network = this.network;
+    return this.slots
+      .filter((p) => p.id !== slot.id && p.up && network.reachable(slot.slot, p.slot, now) && network.reachable(p.slot, slot.slot, now))
+      .map((p) => ({ peer: p.id, height: p.store.head().height }));
   }
 
   /** Send to one validator id (every slot holding it: both copies of a twin), or to all when `to` is null. */
