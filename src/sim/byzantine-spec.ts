@@ -27,8 +27,8 @@ export type BehaviourName = (typeof BEHAVIOURS)[number];
 /** One line per behaviour, for `--help`. */
 export const BEHAVIOUR_HELP: Readonly<Record<BehaviourName, string>> = {
   silent: "sends nothing (crashed, but keeps receiving)",
-  equivocate: "as primary, pre-prepares two valid blocks for one height, one to each half of the validators",
-  "conflicting-votes": "sends prepares/commits for another block hash to half of its peers",
+  equivocate: "as primary, pre-prepares two valid blocks for one height, one to each side of the run's shared split",
+  "conflicting-votes": "sends prepares/commits for another block hash (an equivocator's other block) to one side of the shared split",
   forge: "sends messages claiming to be from other validators, and copies their signatures onto other payloads",
   "invalid-block": "as primary, proposes blocks with a bad parent, a bad tx or a wrong state root",
   replay: "re-sends old-height, old-view and other-chain-id messages",
