@@ -28,6 +28,7 @@ export default tseslint.config(
         patterns: [
           { group: ioModules, message: "src/consensus is pure (DESIGN.md §1): no IO imports." },
           { group: ["**/node/**", "**/p2p/**", "**/rpc/**", "**/sim/**", "**/testnet/**", "**/cli.js"], message: "consensus depends only on chain." },
+          { group: ["**/store", "**/store/**"], message: "importing consensus must not load LevelDB: the stores come in through the driver's deps (DESIGN.md §2)." },
         ],
       }],
       "no-restricted-globals": ["error",
@@ -54,7 +55,10 @@ export default tseslint.config(
     files: ["src/chain/**/*.ts"],
     rules: {
       "no-restricted-imports": ["error", {
-        patterns: [{ group: ["**/consensus/**", "**/node/**", "**/p2p/**", "**/rpc/**", "**/sim/**", "**/testnet/**", "**/cli.js"], message: "chain imports nothing of ours (DESIGN.md §2)." }],
+        patterns: [
+          { group: ["**/consensus/**", "**/node/**", "**/p2p/**", "**/rpc/**", "**/sim/**", "**/testnet/**", "**/cli.js"], message: "chain imports nothing of ours (DESIGN.md §2)." },
+          { group: ["**/store", "**/store/**", "level", "classic-level"], message: "chain is pure: the LevelDB and memory stores live in src/store (DESIGN.md §2)." },
+        ],
       }],
     },
   },
@@ -63,7 +67,19 @@ export default tseslint.config(
     files: ["src/sim/**/*.ts", "src/driver/**/*.ts"],
     rules: {
       "no-restricted-imports": ["error", {
-        patterns: [{ group: ["**/node/**", "**/p2p/**", "**/rpc/**", "**/testnet/**", "libp2p", "@libp2p/*", "level", "classic-level"], message: "sim and driver depend on consensus and chain only (DESIGN.md §2)." }],
+        patterns: [
+          { group: ["**/node/**", "**/p2p/**", "**/rpc/**", "**/testnet/**", "libp2p", "@libp2p/*", "level", "classic-level"], message: "sim and driver depend on consensus and chain only (DESIGN.md §2)." },
+          { group: ["**/store/index.js", "**/store/level-*"], message: "sim and driver never load LevelDB: use the memory stores (store/memory.js)." },
+        ],
+      }],
+    },
+  },
+  {
+    // The stores sit on chain only.
+    files: ["src/store/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [{ group: ["**/consensus/**", "**/driver/**", "**/node/**", "**/p2p/**", "**/rpc/**", "**/sim/**", "**/testnet/**", "**/cli.js"], message: "store imports chain only (DESIGN.md §2)." }],
       }],
     },
   },

@@ -15,7 +15,6 @@ import {
   encodeSignedTx,
   accountKey,
   executeTxs,
-  LevelBlockStore,
   makeBlock,
   makeSeal,
   Mempool,
@@ -34,6 +33,7 @@ import {
   verify,
   type SignedTx,
 } from "../src/chain/index.js";
+import { LevelBlockStore } from "../src/store/index.js";
 
 const CHAIN = "triad-bench";
 

@@ -1,4 +1,5 @@
-// The chain layer's public surface: what a block log is. Imports nothing else of ours.
+// The chain layer's public surface: what a block log is. Imports nothing else of ours; the stores
+// that keep a block log (LevelDB, memory) live in ../store/, so importing chain never loads LevelDB.
 export * from "./errors.js";
 export * from "./encoding.js";
 export * from "./hash.js";
@@ -20,7 +21,3 @@ export * from "./genesis.js";
 export * from "./block-store.js";
 export * from "./mempool.js";
 export * from "./verify-cache.js";
-export * from "./level-block-store.js";
-export * from "./memory-block-store.js";
-export * from "./level-vote-store.js";
-export * from "./memory-vote-store.js";

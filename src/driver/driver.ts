@@ -2,24 +2,16 @@
 // `replica.step`, and the resulting actions run in order: a `persist-vote` is awaited (durable)
 // before the next action runs, answers to build/validate/append come back as new inputs at the
 // back of the queue. The node feeds it from libp2p, a tick timer and the RPC; the simulator from
-// its seeded event queue. Nothing else differs.
+// its seeded event queue. Nothing else differs. The block work is the BlockExecutor's, fetching
+// blocks the Syncer's; both reach the core only through this queue.
 import {
   assert,
-  BlockError,
-  bytesEqual,
-  SealError,
-  toHex,
-  type Block,
   type BlockStore,
   type ConsensusParams,
-  type Receipt,
-  type Seal,
   type SignedTx,
-  type StateWrites,
   type StoredBlock,
   type TxRegistry,
   type ValidatorId,
-  type ValidatorSet,
   type VoteStore,
 } from "../chain/index.js";
 import {
@@ -32,7 +24,8 @@ import {
   type ReplicaStatus,
   type ValidatorSelection,
 } from "../consensus/index.js";
-import { buildBlock, importSealedBlock, nextValidatorsAfter, validateBlock } from "../consensus/block-rules.js";
+import { BlockExecutor } from "./block-executor.js";
+import { Syncer } from "./syncer.js";
 import type { SealedBlock, Transport } from "./transport.js";
 
 /** What the driver needs from a mempool. */
@@ -66,6 +59,8 @@ export interface DriverOptions {
   readonly params: ConsensusParams;
   /** Blocks asked for per sync request. */
   readonly syncBatchBlocks?: number;
+  /** Ticks between two looks at the peers' heads (the syncer's decision whether we are behind). */
+  readonly headCheckTicks?: number;
   /** A proposal whose timestamp is further ahead of our clock than this is invalid. */
   readonly maxFutureBlockMs?: number;
   /** Inputs waiting beyond this are dropped (network messages only; PBFT retransmits). */
@@ -90,24 +85,13 @@ type Job =
   | { readonly kind: "input"; readonly input: Input }
   | { readonly kind: "import"; readonly blocks: readonly SealedBlock[]; readonly peers: readonly ValidatorId[]; readonly done: () => void };
 
-interface Execution {
-  readonly parentHash: Uint8Array;
-  readonly receipts: readonly Receipt[];
-  readonly writes: StateWrites;
-}
-
-const EXECUTION_CACHE_LIMIT = 32;
-
 export class Driver {
   private replica: Replica | null = null;
   private readonly queue: Job[] = [];
   private processing: Promise<void> | null = null;
-  private syncTask: Promise<void> | null = null;
   private stopped = false;
-  /** Executions of proposals we built or validated, so append does not execute them again. */
-  private readonly executions = new Map<string, Execution>();
-  private readonly syncBatch: number;
-  private readonly maxFutureBlockMs: number;
+  private readonly executor: BlockExecutor;
+  private readonly syncer: Syncer;
   private readonly maxQueued: number;
   droppedInputs = 0;
 
@@ -115,9 +99,21 @@ export class Driver {
     private readonly options: DriverOptions,
     private readonly deps: DriverDeps,
   ) {
-    this.syncBatch = options.syncBatchBlocks ?? 64;
-    this.maxFutureBlockMs = options.maxFutureBlockMs ?? 15_000;
     this.maxQueued = options.maxQueuedInputs ?? 10_000;
+    this.executor = new BlockExecutor(options, {
+      ...deps,
+      appended: (input, stored, source) => {
+        this.deps.events?.onAppended?.(stored, source);
+        this.enqueue(input);
+      },
+      onSyncRejected: (error, peers) => this.deps.events?.onSyncRejected?.(error, peers),
+    });
+    this.syncer = new Syncer(options, {
+      store: deps.store,
+      transport: deps.transport,
+      logger: deps.logger,
+      importBatch: (blocks, peers) => this.importBatch(blocks, peers),
+    });
   }
 
   /** Build the replica from the store's head and our recorded votes (restart-safe). */
@@ -131,14 +127,16 @@ export class Driver {
       { head, validators: this.deps.store.validatorsAt(head.height + 1), ownVotes, ownCertificates },
     );
     this.stopped = false;
+    this.syncer.start();
   }
 
   /** Stop taking inputs and wait for the one being processed (not a queued backlog). */
   async stop(): Promise<void> {
     this.stopped = true;
     for (const job of this.queue.splice(0)) if (job.kind === "import") job.done();
+    const syncer = this.syncer.stop();
     await this.processing;
-    await this.syncTask?.catch(() => undefined);
+    await syncer;
   }
 
   status(): ReplicaStatus {
@@ -151,16 +149,22 @@ export class Driver {
 
   /** True while a block sync (fetch + import) is in flight. */
   get syncing(): boolean {
-    return this.syncTask !== null;
+    return this.syncer.syncing;
   }
 
-  /**
-   * Catch up from `peers` outside consensus: the node's periodic head check uses it when a peer
-   * is ahead but no consensus message says so (after a restart, or a late observer). No-op while
-   * a sync is already running.
-   */
+  /** Well behind the best head the peers reported (the RPC's catching_up; it then refuses txs). */
+  get catchingUp(): boolean {
+    return this.syncer.catchingUp;
+  }
+
+  /** The best head seen at the syncer's last look at the peers (ours, if higher). */
+  get bestKnownHeight(): number {
+    return this.syncer.bestKnownHeight;
+  }
+
+  /** Catch up from `peers` outside consensus. No-op while a sync is already running. */
   requestSync(peers: readonly ValidatorId[]): void {
-    this.startSync(peers);
+    this.syncer.sync(peers);
   }
 
   /** Queue an input; processing runs in the background in FIFO order. */
@@ -174,11 +178,11 @@ export class Driver {
     this.kick();
   }
 
-  /** Resolves once the queue is empty and no sync is in flight (the simulator's barrier). */
+  /** Resolves once the queue is empty and no sync or head check is in flight (the simulator's barrier). */
   async idle(): Promise<void> {
-    while (this.processing !== null || this.syncTask !== null) {
+    while (this.processing !== null || this.syncer.busy) {
       await this.processing;
-      await this.syncTask?.catch(() => undefined);
+      await this.syncer.idle();
     }
   }
 
@@ -209,7 +213,7 @@ export class Driver {
       const job = this.queue.shift();
       if (job === undefined) return;
       if (job.kind === "input") await this.handle(job.input);
-      else await this.importBlocks(job.blocks, job.peers).finally(job.done);
+      else await this.executor.importBlocks(job.blocks, job.peers).finally(job.done);
     }
   }
 
@@ -220,10 +224,20 @@ export class Driver {
       this.deps.events?.onAction?.(action);
       await this.execute(action);
     }
+    // The syncer's clock: every few ticks it looks at the peers' heads (in the background).
+    if (input.type === "tick") this.syncer.onTick();
   }
 
   private enqueue(input: Input): void {
     this.queue.push({ kind: "input", input });
+  }
+
+  /** The syncer's imports go through the queue so they never interleave with a consensus append. */
+  private importBatch(blocks: readonly SealedBlock[], peers: readonly ValidatorId[]): Promise<void> {
+    return new Promise<void>((done) => {
+      this.queue.push({ kind: "import", blocks, peers, done });
+      this.kick();
+    });
   }
 
   private async execute(action: Action): Promise<void> {
@@ -239,18 +253,18 @@ export class Driver {
         this.deps.transport.send(action.to, action.message);
         return;
       case "build-block":
-        this.enqueue({ type: "block-built", height: action.height, view: action.view, block: this.build(action.height, action.view, action.allowEmpty) });
+        this.enqueue({ type: "block-built", height: action.height, view: action.view, block: this.executor.build(action.height, action.view, action.allowEmpty) });
         return;
       case "validate-block": {
-        const verdict = this.validate(action.block);
+        const verdict = this.executor.validate(action.block);
         this.enqueue({ type: "block-validated", height: action.height, view: action.view, blockHash: action.block.hash, ...verdict });
         return;
       }
       case "append-block":
-        await this.append(action.block, action.seal);
+        await this.executor.append(action.block, action.seal);
         return;
       case "request-sync":
-        this.startSync(action.peers);
+        this.syncer.sync(action.peers);
         return;
       case "report-fault":
         this.deps.logger?.warn({ peer: action.peer, fault: action.fault, detail: action.detail }, "peer fault");
@@ -258,150 +272,6 @@ export class Driver {
       case "view-changed":
         this.deps.logger?.info({ height: action.height, view: action.view }, "view change");
         return;
-    }
-  }
-
-  private params(height: number) {
-    const head = this.deps.store.head();
-    const p = this.options.params;
-    return {
-      chainId: this.options.chainId,
-      height,
-      parent: { hash: head.hash, timestamp: head.timestamp },
-      validators: this.deps.store.validatorsAt(height),
-      selection: this.deps.selection,
-      state: this.deps.store.state(),
-      registry: this.deps.registry,
-      maxBlockTxs: p.maxBlockTxs,
-      maxBlockBytes: p.maxBlockBytes,
-      verified: this.deps.mempool,
-    };
-  }
-
-  private remember(block: Block, execution: Execution): void {
-    if (this.executions.size >= EXECUTION_CACHE_LIMIT) {
-      const oldest = this.executions.keys().next().value;
-      if (oldest !== undefined) this.executions.delete(oldest);
-    }
-    this.executions.set(block.id, execution);
-  }
-
-  private build(height: number, view: number, allowEmpty: boolean): Block | null {
-    const head = this.deps.store.head();
-    if (height !== head.height + 1 || this.options.self === null) return null;
-    const p = this.params(height);
-    const candidates = this.deps.mempool.reap(p.maxBlockTxs, p.maxBlockBytes);
-    if (candidates.length === 0 && !allowEmpty) return null;
-    const built = buildBlock({
-      ...p,
-      view,
-      timestamp: Math.max(this.deps.clock.now(), head.timestamp),
-      proposer: this.options.self,
-      candidates,
-    });
-    if (built.block.txs.length === 0 && !allowEmpty) return null;
-    this.remember(built.block, { parentHash: head.hash, receipts: built.receipts, writes: built.writes });
-    return built.block;
-  }
-
-  private validate(block: Block): { valid: boolean; reason?: string } {
-    const cached = this.executions.get(block.id);
-    const head = this.deps.store.head();
-    if (cached !== undefined && bytesEqual(cached.parentHash, head.hash)) return { valid: true };
-    if (block.header.timestamp > this.deps.clock.now() + this.maxFutureBlockMs) {
-      return { valid: false, reason: `timestamp ${block.header.timestamp} is too far in the future` };
-    }
-    try {
-      const result = validateBlock(block, this.params(block.header.height));
-      this.remember(block, { parentHash: head.hash, ...result });
-      return { valid: true };
-    } catch (err) {
-      if (err instanceof BlockError || err instanceof SealError) return { valid: false, reason: `${err.code}: ${err.message}` };
-      throw err;
-    }
-  }
-
-  private async append(block: Block, seal: Seal): Promise<void> {
-    const head = this.deps.store.head();
-    const height = block.header.height;
-    if (height <= head.height) {
-      // Sync got there first; agreement says it must be the same block.
-      const stored = await this.deps.store.getBlock(height);
-      assert(stored !== undefined && bytesEqual(stored.block.hash, block.hash), `decided block ${block.id} at height ${height} differs from the stored one`);
-      return;
-    }
-    const cached = this.executions.get(block.id);
-    // A block decided by a quorum that we never validated ourselves (we joined late) is
-    // executed here; a block that fails now means our state diverged: stop (assert in rules).
-    const execution =
-      cached !== undefined && bytesEqual(cached.parentHash, head.hash) ? cached : validateBlock(block, this.params(height));
-    const store = this.deps.store;
-    const nextValidators = nextValidatorsAfter(this.deps.selection, store.validatorsAt(height), block, store.state(), execution.writes);
-    await this.commitToStore(block, seal, { ...execution, nextValidators }, "consensus");
-  }
-
-  private async commitToStore(
-    block: Block,
-    seal: Seal,
-    execution: { readonly receipts: readonly Receipt[]; readonly writes: StateWrites; readonly nextValidators: ValidatorSet },
-    source: "consensus" | "sync",
-  ): Promise<void> {
-    const height = block.header.height;
-    const { receipts, writes, nextValidators } = execution;
-    await this.deps.store.append({ block, seal, receipts, writes, nextValidators });
-    this.executions.delete(block.id);
-    this.deps.mempool.removeIncluded(block.txs);
-    await this.deps.votes.pruneBelow(height);
-    this.deps.events?.onAppended?.({ block, seal, receipts }, source);
-    this.enqueue({ type: "block-appended", height, blockHash: block.hash, timestamp: block.header.timestamp, nextValidators });
-  }
-
-  private startSync(peers: readonly ValidatorId[]): void {
-    if (this.syncTask !== null || peers.length === 0 || this.stopped) return;
-    this.syncTask = this.syncLoop(peers).finally(() => {
-      this.syncTask = null;
-    });
-  }
-
-  private async syncLoop(peers: readonly ValidatorId[]): Promise<void> {
-    for (;;) {
-      if (this.stopped) return;
-      const from = this.deps.store.head().height + 1;
-      let blocks: readonly SealedBlock[];
-      try {
-        blocks = await this.deps.transport.fetchBlocks(peers, from, this.syncBatch);
-      } catch (err) {
-        this.deps.logger?.warn({ err: (err as Error).message, from }, "sync fetch failed");
-        return;
-      }
-      if (blocks.length === 0) return;
-      // Imports go through the queue so they never interleave with a consensus append.
-      await new Promise<void>((done) => {
-        this.queue.push({ kind: "import", blocks, peers, done });
-        this.kick();
-      });
-      if (blocks.length < this.syncBatch || this.deps.store.head().height < from) return;
-    }
-  }
-
-  /** Verify and append fetched blocks in height order; stop at the first bad one. */
-  private async importBlocks(blocks: readonly SealedBlock[], peers: readonly ValidatorId[]): Promise<void> {
-    for (const { block, seal } of blocks) {
-      const head = this.deps.store.head();
-      const height = block.header.height;
-      if (height <= head.height) continue;
-      if (height !== head.height + 1) break;
-      try {
-        const result = importSealedBlock(block, seal, this.params(height));
-        await this.commitToStore(block, seal, result, "sync");
-      } catch (err) {
-        if (err instanceof BlockError || err instanceof SealError) {
-          this.deps.logger?.warn({ height, block: toHex(block.hash), err: err.message, peers }, "sync: refused a block");
-          this.deps.events?.onSyncRejected?.(err, peers);
-          break;
-        }
-        throw err;
-      }
     }
   }
 }

@@ -3,12 +3,13 @@
 // bytes are identical) would be swallowed by gossipsub's seen-cache for two minutes, so a repeat
 // goes over a direct stream to each connected peer instead: that is what makes retransmission
 // real after a peer missed the first copy (it was down, not yet connected, or restarting).
-// Block sync asks the given peers in turn, connected ones first.
+// Block sync asks the given peers in turn, connected ones first; the peers' heads come from the
+// p2p status protocol, asked of every connected peer at once.
 import type { IncomingStreamData, Stream } from "@libp2p/interface";
 import { lpStream } from "it-length-prefixed-stream";
 import { sha256, toHex, type ValidatorId } from "../chain/index.js";
 import { encodeMessage, MAX_MESSAGE_BYTES, type ConsensusMessage } from "../consensus/index.js";
-import type { SealedBlock, Transport } from "../driver/index.js";
+import type { PeerHead, SealedBlock, Transport } from "../driver/index.js";
 import { checkConsensusData, isPeerAllowed, peerIdFromValidatorId, tryValidatorIdFromPeerId, type AllowList, type ConsensusCheck, type P2PHost } from "../p2p/index.js";
 import type { Logger } from "./logger.js";
 
@@ -22,6 +23,8 @@ export interface ConsensusTransportOptions {
   readonly fetchTimeoutMs?: number;
   /** Deadline of one direct send. */
   readonly directTimeoutMs?: number;
+  /** Deadline of one peer's status answer (its head). */
+  readonly statusTimeoutMs?: number;
   /** How many recently published message digests are remembered (to recognise a repeat). */
   readonly rememberMessages?: number;
 }
@@ -44,6 +47,7 @@ export class ConsensusTransport implements Transport {
   private readonly limit: number;
   private readonly fetchTimeoutMs: number;
   private readonly directTimeoutMs: number;
+  private readonly statusTimeoutMs: number;
   private readonly log: Logger;
   private stopping = new AbortController();
   private handling = false;
@@ -59,6 +63,7 @@ export class ConsensusTransport implements Transport {
     this.limit = options.rememberMessages ?? 4096;
     this.fetchTimeoutMs = options.fetchTimeoutMs ?? 10_000;
     this.directTimeoutMs = options.directTimeoutMs ?? 5_000;
+    this.statusTimeoutMs = options.statusTimeoutMs ?? 3_000;
     this.log = deps.logger.child({ module: "transport" });
   }
 
@@ -104,6 +109,18 @@ export class ConsensusTransport implements Transport {
     }
     if (lastError !== null && order.length > 0) throw lastError instanceof Error ? lastError : new Error(String(lastError));
     return [];
+  }
+
+  async peerHeads(): Promise<readonly PeerHead[]> {
+    const host = this.deps.host;
+    if (!host.running || this.stopping.signal.aborted) return [];
+    const answers = await Promise.allSettled(
+      host.connectedPeers().map(async (peer) => {
+        const signal = AbortSignal.any([this.stopping.signal, AbortSignal.timeout(this.statusTimeoutMs)]);
+        return { peer, height: (await host.status(peer, signal)).height };
+      }),
+    );
+    return answers.flatMap((a) => (a.status === "fulfilled" ? [a.value] : []));
   }
 
   private emit(to: ValidatorId | null, message: ConsensusMessage): void {

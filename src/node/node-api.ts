@@ -67,7 +67,7 @@ export interface TriadNodeApiDeps {
   readonly network: NodeNetwork;
   /** The replica's position, or null before the driver has started. */
   consensus(): ReplicaStatus | null;
-  /** True while the node is catching up (far behind its peers). */
+  /** True while the node is catching up: the driver's syncer finds it well behind its peers. */
   syncing(): boolean;
   readonly logger: Logger;
 }

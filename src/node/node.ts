@@ -9,8 +9,6 @@ import {
   genesisHash,
   genesisTimestamp,
   isMember,
-  LevelBlockStore,
-  LevelVoteStore,
   Mempool,
   MEMPOOL_DEFAULTS,
   MempoolError,
@@ -29,13 +27,13 @@ import { chainRegistry, genesisStateWrites, selectionFor } from "../consensus/se
 import { Driver } from "../driver/index.js";
 import { P2PHost, tryValidatorIdFromPeerId, type ConsensusCheck, type VerifyDomainFn } from "../p2p/index.js";
 import { RpcServer } from "../rpc/index.js";
+import { LevelBlockStore, LevelVoteStore } from "../store/index.js";
 import { homePaths, parseHostPort, type NodeConfig } from "./config.js";
 import { ConsensusTransport } from "./consensus-transport.js";
 import type { Logger } from "./logger.js";
 import { TriadNodeApi } from "./node-api.js";
 import { removeNodeInfo, writeNodeInfo, type NodeInfo } from "./node-info.js";
 import { PeerAdmission, peerKeysOf } from "./peer-admission.js";
-import { SyncWatch } from "./sync-watch.js";
 import { RecentTxIndex } from "./tx-index.js";
 
 export interface TriadNodeOptions {
@@ -46,7 +44,7 @@ export interface TriadNodeOptions {
   readonly key: KeyPair;
   readonly config: NodeConfig;
   readonly version?: string;
-  /** How often peers' heads are checked (SyncWatch). Default 2 s. */
+  /** How often the driver's syncer looks at the peers' heads, in ms (rounded to ticks). Default 2 s. */
   readonly syncCheckMs?: number;
   /** Blocks kept in the tx-by-sender index. Default 1000. */
   readonly txIndexBlocks?: number;
@@ -96,7 +94,6 @@ export class TriadNode {
   private transport: ConsensusTransport | null = null;
   private rpc: RpcServer | null = null;
   private api: TriadNodeApi | null = null;
-  private watch: SyncWatch | null = null;
   private admission: PeerAdmission | null = null;
   private tick: ReturnType<typeof setInterval> | null = null;
   private stopped: Promise<void> | null = null;
@@ -220,8 +217,9 @@ export class TriadNode {
     const transport = new ConsensusTransport({ chainId }, { host, isAllowed: admission.isAllowed, check, onMessage: submitMessage, logger });
     this.transport = transport;
 
+    const headCheckTicks = Math.max(1, Math.round((this.options.syncCheckMs ?? 2_000) / params.tickMs));
     const driver = new Driver(
-      { chainId, self: this.validatorKey, params },
+      { chainId, self: this.validatorKey, params, headCheckTicks },
       {
         store,
         votes,
@@ -241,18 +239,6 @@ export class TriadNode {
     // Before the host: gossip handed to a driver that has not loaded its votes would throw.
     await driver.start();
     this.driver = driver;
-
-    const watch = new SyncWatch(
-      { intervalMs: this.options.syncCheckMs ?? 2_000 },
-      {
-        peers: () => host.connectedPeers(),
-        status: (peer, signal) => host.status(peer, signal),
-        head: () => store.head().height,
-        sync: (peers) => driver.requestSync(peers),
-        logger: logger.child({ module: "sync" }),
-      },
-    );
-    this.watch = watch;
 
     const api = new TriadNodeApi(
       { genesis, moniker: config.node.moniker, version: this.options.version ?? "0.0.0", nodeId: host.peerId.toString(), nodeKey: this.validatorKey },
@@ -279,7 +265,7 @@ export class TriadNode {
           },
         },
         consensus: () => (this.driver === null ? null : this.driver.status()),
-        syncing: () => watch.behind,
+        syncing: () => driver.catchingUp,
         logger,
       },
     );
@@ -309,7 +295,6 @@ export class TriadNode {
     }
 
     this.tick = setInterval(() => driver.submit({ type: "tick" }), params.tickMs);
-    watch.start();
 
     const head = store.head();
     this.nodeInfo = {
@@ -347,7 +332,6 @@ export class TriadNode {
     };
     if (this.tick !== null) clearInterval(this.tick);
     this.tick = null;
-    await step("sync watch", () => this.watch?.stop());
     await step("rpc", () => this.rpc?.stop());
     // The transport first: it aborts a block fetch in flight, which the driver's stop awaits.
     await step("transport", () => this.transport?.stop());

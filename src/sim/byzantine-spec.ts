@@ -14,6 +14,12 @@ export const BEHAVIOURS = [
   "lying-newview",
   "slow-primary",
   "twins",
+  "wrong-header-view",
+  "adversarial-newview",
+  "split-brain",
+  "withhold",
+  "bad-sync-server",
+  "huge-view",
 ] as const;
 
 export type BehaviourName = (typeof BEHAVIOURS)[number];
@@ -21,8 +27,8 @@ export type BehaviourName = (typeof BEHAVIOURS)[number];
 /** One line per behaviour, for `--help`. */
 export const BEHAVIOUR_HELP: Readonly<Record<BehaviourName, string>> = {
   silent: "sends nothing (crashed, but keeps receiving)",
-  equivocate: "as primary, pre-prepares two valid blocks for one height, one to each half of the validators",
-  "conflicting-votes": "sends prepares/commits for another block hash to half of its peers",
+  equivocate: "as primary, pre-prepares two valid blocks for one height, one to each side of the run's shared split",
+  "conflicting-votes": "sends prepares/commits for another block hash (an equivocator's other block) to one side of the shared split",
   forge: "sends messages claiming to be from other validators, and copies their signatures onto other payloads",
   "invalid-block": "as primary, proposes blocks with a bad parent, a bad tx or a wrong state root",
   replay: "re-sends old-height, old-view and other-chain-id messages",
@@ -31,6 +37,12 @@ export const BEHAVIOUR_HELP: Readonly<Record<BehaviourName, string>> = {
   "lying-newview": "as new primary, drops prepared certificates and lies about the chosen block",
   "slow-primary": "delays its proposals to just under the view-change timeout",
   twins: "runs two copies of its key, each seen by a different part of the network",
+  "wrong-header-view": "as primary of (h, v), proposes a block whose header says view v+1 and names that view's primary",
+  "adversarial-newview": "as new primary, picks the legal quorum of view-changes that hides the highest prepared certificate",
+  "split-brain": "equivocates as primary and votes as backup along one split of the honest replicas shared by all Byzantine nodes",
+  withhold: "sends its prepares and commits only to a minority (f or fewer) of the honest replicas",
+  "bad-sync-server": "answers block sync with blocks of other heights, truncated ranges, nothing, or a seal of one repeated signer",
+  "huge-view": "sends validly signed view-changes for views far ahead (view + 1000, MAX_VIEW) that reach the core",
 };
 
 export type SpecErrorCode = "INVALID_SPEC";

@@ -6,10 +6,11 @@
 // A "slot" is one running copy: a validator, or one of the two copies of a twin (same key, own
 // stores). Crash = drop the Driver with its queue and mempool; restart = a new Driver on the
 // same stores. Messages and sync go through virtual-transport.ts.
-import { MEMPOOL_DEFAULTS, Mempool, toHex, type ChainState, type SignedTx, type Signer, type VerifyCache } from "../chain/index.js";
+import { MEMPOOL_DEFAULTS, Mempool, toHex, type ChainState, type SignedTx, type Signer, type ValidatorSet, type VerifyCache } from "../chain/index.js";
 import type { Action, Input } from "../consensus/io.js";
 import { Driver, type DriverEvents } from "../driver/driver.js";
-import { behaviourFilter, type SimActionFilter } from "./behaviours.js";
+import { AttackPlan } from "./attack-plan.js";
+import { behaviourFilter, type BehaviourContext, type SimActionFilter } from "./behaviours/index.js";
 import type { ByzantineSpec } from "./byzantine-spec.js";
 import { SimClient } from "./client.js";
 import { EventQueue } from "./event-queue.js";
@@ -50,8 +51,10 @@ export interface HaltedNode {
 export class Cluster {
   readonly queue = new EventQueue<SimEvent>();
   readonly slots: Slot[] = [];
-  readonly counters: ClusterCounters = { messages: 0, undecodable: 0, syncRequests: 0, syncServedForged: 0, faultsReported: new Map(), views: new Set() };
+  readonly counters: ClusterCounters = { messages: 0, undecodable: 0, syncRequests: 0, syncServedForged: 0, syncServedBad: 0, faultsReported: new Map(), views: new Set() };
   readonly halted: HaltedNode[] = [];
+  /** The one attack plan of the run, shared by every Byzantine node. */
+  readonly plan: AttackPlan;
   private readonly transport: VirtualTransport;
   private readonly client: SimClient;
   private readonly tickMs: number;
@@ -70,6 +73,9 @@ export class Cluster {
     this.prng = options.prng.fork("cluster");
     this.tearPrng = options.prng.fork("tear");
     const byIndex = new Map(options.byzantine.map((b) => [b.index, b.behaviours]));
+    const idOf = (index: number): string => toHex(g.validatorKeys[index]!.publicKey);
+    const hiders = options.byzantine.filter((b) => b.behaviours.includes("adversarial-newview"));
+    this.plan = new AttackPlan(options.prng.fork("attack-plan"), options.byzantine.map((b) => idOf(b.index)), hiders.map((b) => idOf(b.index)));
     g.validatorKeys.forEach((pair, index) => {
       const id = toHex(pair.publicKey);
       const behaviours = byIndex.get(index) ?? [];
@@ -79,7 +85,7 @@ export class Cluster {
       }
     });
     this.addTwinLinks();
-    this.transport = new VirtualTransport(this.slots, options.network, this.queue, options.prng.fork("sync"), this.counters);
+    this.transport = new VirtualTransport(this.slots, options.network, this.queue, options.prng.fork("sync"), this.counters, this.plan);
     this.client = new SimClient(options.prng.fork("client"), {
       chainId: g.chainId,
       selection: g.selection.name,
@@ -170,14 +176,23 @@ export class Cluster {
     this.queue.after(1 + this.prng.int(this.tickMs), { kind: "tick", slot: slot.slot, epoch: slot.epoch });
   }
 
-  private behaviourContext(slot: Slot) {
+  private behaviourContext(slot: Slot): BehaviourContext {
     const g = this.options.genesis;
     const params = g.genesis.consensus;
+    // What this node's own chain says of the set deciding a height (null beyond its next height).
+    const setAt = (height: number): ValidatorSet | null => (slot.up && height === slot.store.head().height + 1 ? slot.store.validatorsAt(height) : null);
     return {
       chainId: g.chainId,
       self: slot.id,
       validators: g.validatorKeys.map((k) => toHex(k.publicKey)),
       prng: this.options.prng.fork(`behaviour-${slot.slot}`),
+      plan: this.plan,
+      members: (height: number) => setAt(height)?.members ?? null,
+      primary: (height: number, view: number) => {
+        const set = setAt(height);
+        return set === null ? null : g.selection.primary(set, height, view);
+      },
+      verify: (domain, payload, signature, signer) => this.options.verifyCache.verify(domain, g.chainId, payload, signature, signer),
       sign: (domain: Parameters<Signer["signDomain"]>[0], chainId: string, payload: Uint8Array) => slot.signer.signDomain(domain, chainId, payload),
       signRaw: (message: Uint8Array) => slot.signer.sign(message),
       later: (delayMs: number, action: Action) => this.queue.after(delayMs, { kind: "later", slot: slot.slot, epoch: slot.epoch, action }),

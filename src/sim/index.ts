@@ -14,6 +14,7 @@ export {
 } from "./byzantine-spec.js";
 export { FAULT_HELP, FAULT_NAMES, NO_FAULTS, PARTITION_KINDS, formatFaultSpec, parseFaultSpec, type FaultSpec, type PartitionKind } from "./fault-spec.js";
 export { INVARIANTS, type InvariantName, type Violation } from "./invariants.js";
-export { behaviourFilter, type BehaviourContext } from "./behaviours.js";
+export { behaviourFilter, type BehaviourContext } from "./behaviours/index.js";
+export { AttackPlan } from "./attack-plan.js";
 export { Prng } from "./prng.js";
 export { EventQueue } from "./event-queue.js";

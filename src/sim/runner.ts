@@ -53,6 +53,8 @@ export interface SimSummary {
   readonly faultsReported: Record<string, number>;
   /** Sync requests, and sync answers a forging peer tampered with. */
   readonly syncRequests: number;
+  /** What the Byzantine behaviours did, by "behaviour:act" (evidence they bit). */
+  readonly attacks: Record<string, number>;
   readonly violations: readonly Violation[];
   /** The last events before the end (only when `trace` was asked for). */
   readonly trace?: readonly string[];
@@ -183,6 +185,7 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
     crashes: cluster.slots.reduce((sum, s) => sum + s.crashes, 0),
     faultsReported: Object.fromEntries([...cluster.counters.faultsReported.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))),
     syncRequests: cluster.counters.syncRequests,
+    attacks: Object.fromEntries([...cluster.plan.acted.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))),
     violations: [...checker.violations],
     ...(keep > 0 ? { trace: trace.map((t) => describeEvent(cluster, t.time, t.event)) } : {}),
   };

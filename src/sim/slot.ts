@@ -1,7 +1,8 @@
 // One simulated process slot: a validator, or one of the two copies of a twin (same key, own
 // stores), and the events of the simulation's queue. The stores model the disk: they outlive the
 // Driver, which a crash drops and a restart replaces.
-import { MemoryBlockStore, MemoryVoteStore, type Mempool, type Signer, type ValidatorId } from "../chain/index.js";
+import type { Mempool, Signer, ValidatorId } from "../chain/index.js";
+import { MemoryBlockStore, MemoryVoteStore } from "../store/memory.js";
 import type { Action } from "../consensus/io.js";
 import type { ConsensusMessage } from "../consensus/messages.js";
 import type { Driver } from "../driver/driver.js";

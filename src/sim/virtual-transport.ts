@@ -3,10 +3,13 @@
 // would), then every copy to every recipient goes through the network model into the event
 // queue. fetchBlocks is answered at once from a reachable peer's store: it is read between
 // events, so the answer is deterministic. A peer with the `forge` behaviour sometimes serves a
-// seal with a forged signature, which the importing driver must refuse.
+// seal with a forged signature, and a `bad-sync-server` peer lies (behaviours/bad-sync.ts): the
+// importing driver must refuse both and still catch up from the others.
 import type { Seal, ValidatorId } from "../chain/index.js";
+import type { AttackPlan } from "./attack-plan.js";
+import { badSyncAnswer } from "./behaviours/bad-sync.js";
 import { decodeMessage, encodeMessage, type ConsensusMessage } from "../consensus/messages.js";
-import type { SealedBlock, Transport } from "../driver/transport.js";
+import type { PeerHead, SealedBlock, Transport } from "../driver/transport.js";
 import type { EventQueue } from "./event-queue.js";
 import type { VirtualNetwork } from "./network.js";
 import type { Prng } from "./prng.js";
@@ -18,6 +21,8 @@ export interface TransportCounters {
   undecodable: number;
   syncRequests: number;
   syncServedForged: number;
+  /** Sync answers a bad-sync-server peer lied in (other heights, truncated, nothing, forged seal). */
+  syncServedBad: number;
 }
 
 export class VirtualTransport {
@@ -29,6 +34,7 @@ export class VirtualTransport {
     private readonly queue: EventQueue<SimEvent>,
     private readonly prng: Prng,
     private readonly counters: TransportCounters,
+    private readonly plan: AttackPlan | null = null,
   ) {
     for (const slot of slots) {
       const list = this.slotsById.get(slot.id) ?? [];
@@ -43,7 +49,21 @@ export class VirtualTransport {
       broadcast: (message) => this.send(slot, null, message),
       send: (to, message) => this.send(slot, to, message),
       fetchBlocks: (peers, fromHeight, count) => this.fetchBlocks(slot, peers, fromHeight, count),
+      peerHeads: () => this.peerHeads(slot),
     };
+  }
+
+  /**
+   * The heads of the slots `slot` can reach both ways now (a node's connected peers), read from
+   * their stores between events, so the answer is deterministic. A twin's sibling shares its key
+   * (it is not a peer). Every slot answers with its true head: a lying status is not modelled.
+   */
+  private async peerHeads(slot: Slot): Promise<readonly PeerHead[]> {
+    const now = this.queue.now;
+    const network = this.network;
+    return this.slots
+      .filter((p) => p.id !== slot.id && p.up && network.reachable(slot.slot, p.slot, now) && network.reachable(p.slot, slot.slot, now))
+      .map((p) => ({ peer: p.id, height: p.store.head().height }));
   }
 
   /** Send to one validator id (every slot holding it: both copies of a twin), or to all when `to` is null. */
@@ -76,12 +96,28 @@ export class VirtualTransport {
       .filter((p) => p !== slot && p.up && network.reachable(slot.slot, p.slot, now) && network.reachable(p.slot, slot.slot, now));
     for (const peer of this.prng.shuffle(candidates)) {
       const head = peer.store.head().height;
-      if (head < fromHeight) continue;
+      const lying = peer.behaviours.includes("bad-sync-server");
+      // A lying server claims to be ahead whatever its head.
+      if (head < fromHeight && !lying) continue;
       const out: SealedBlock[] = [];
       for (let h = fromHeight; h <= Math.min(head, fromHeight + count - 1); h++) {
         const stored = await peer.store.getBlock(h);
         if (stored === undefined) break;
         out.push({ block: stored.block, seal: stored.seal });
+      }
+      if (lying) {
+        const getBlock = async (h: number): Promise<SealedBlock | undefined> => {
+          const stored = await peer.store.getBlock(h);
+          return stored === undefined ? undefined : { block: stored.block, seal: stored.seal };
+        };
+        const members = peer.store.validatorsAt(head + 1).members.length;
+        const lie = await badSyncAnswer({ signer: peer.signer, head, getBlock }, fromHeight, out, members, this.prng);
+        if (lie !== null) {
+          this.counters.syncServedBad++;
+          this.plan?.count(`bad-sync-server:${lie.kind}`);
+          return lie.blocks;
+        }
+        if (head < fromHeight) continue;
       }
       if (peer.behaviours.includes("forge") && out.length > 0 && this.prng.chance(0.5)) {
         this.counters.syncServedForged++;

@@ -3,8 +3,8 @@
 // monotonic-signing invariant must see it sign a second value for some (height, view, phase).
 import { describe, expect, it, vi } from "vitest";
 
-vi.mock("../../src/chain/memory-vote-store.js", async (importOriginal) => {
-  const original = await importOriginal<typeof import("../../src/chain/memory-vote-store.js")>();
+vi.mock("../../src/store/memory-vote-store.js", async (importOriginal) => {
+  const original = await importOriginal<typeof import("../../src/store/memory-vote-store.js")>();
   class ForgetfulVoteStore extends original.MemoryVoteStore {
     override async load() {
       return [];
@@ -13,7 +13,7 @@ vi.mock("../../src/chain/memory-vote-store.js", async (importOriginal) => {
   return { ...original, MemoryVoteStore: ForgetfulVoteStore };
 });
 
-const { MemoryVoteStore } = await import("../../src/chain/index.js");
+const { MemoryVoteStore } = await import("../../src/store/memory.js");
 const { runSimulation } = await import("../../src/sim/runner.js");
 const { randomScenario } = await import("../../src/sim/scenario.js");
 

@@ -9,8 +9,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Level } from "level";
 import { afterEach, describe, expect, it } from "vitest";
-import { bytesEqual, LevelBlockStore, toHex, verifySeal } from "../../../src/chain/index.js";
-import { BLOCK_RANGE, blockKey } from "../../../src/chain/level-block-layout.js";
+import { bytesEqual, toHex, verifySeal } from "../../../src/chain/index.js";
+import { LevelBlockStore } from "../../../src/store/index.js";
+import { BLOCK_RANGE, blockKey } from "../../../src/store/level-block-layout.js";
 import { chainFixture } from "../../fixtures/chain-fixture.js";
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));

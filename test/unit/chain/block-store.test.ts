@@ -8,8 +8,6 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   ChainState,
   InvariantError,
-  LevelBlockStore,
-  MemoryBlockStore,
   sealsEqual,
   toHex,
   validatorSet,
@@ -18,7 +16,8 @@ import {
   type ChainHead,
   type StoredBlock,
 } from "../../../src/chain/index.js";
-import { blockKey, stateKey } from "../../../src/chain/level-block-layout.js";
+import { LevelBlockStore, MemoryBlockStore } from "../../../src/store/index.js";
+import { blockKey, stateKey } from "../../../src/store/level-block-layout.js";
 import { chainFixture, nextAppend } from "../../fixtures/chain-fixture.js";
 
 const fx = chainFixture();

@@ -5,14 +5,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  LevelBlockStore,
-  LevelVoteStore,
-  MemoryVoteStore,
-  type VotePhase,
-  type VoteRecord,
-  type VoteStore,
-} from "../../../src/chain/index.js";
+import type { VotePhase, VoteRecord, VoteStore } from "../../../src/chain/index.js";
+import { LevelBlockStore, LevelVoteStore, MemoryVoteStore } from "../../../src/store/index.js";
 import { chainFixture, nextAppend } from "../../fixtures/chain-fixture.js";
 import { decodeVoteRecords, encodeMessage, encodeVoteRecord } from "../../../src/consensus/index.js";
 import { certificate, commit, GENESIS_HASH, makeKeys, makeTestBlock, prepare } from "../consensus/harness.js";

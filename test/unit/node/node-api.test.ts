@@ -1,7 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { pino } from "pino";
 import {
-  MemoryBlockStore,
   Mempool,
   MEMPOOL_DEFAULTS,
   MempoolError,
@@ -12,6 +11,7 @@ import {
   type StoredBlock,
   type TxLocation,
 } from "../../../src/chain/index.js";
+import { MemoryBlockStore } from "../../../src/store/memory.js";
 import { poaSelection } from "../../../src/consensus/selection/index.js";
 import { TriadNodeApi } from "../../../src/node/node-api.js";
 import { RecentTxIndex } from "../../../src/node/tx-index.js";

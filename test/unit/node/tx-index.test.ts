@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { MemoryBlockStore, toHex } from "../../../src/chain/index.js";
+import { toHex } from "../../../src/chain/index.js";
+import { MemoryBlockStore } from "../../../src/store/memory.js";
 import { RecentTxIndex } from "../../../src/node/tx-index.js";
 import { chainFixture, nextAppend } from "../../fixtures/chain-fixture.js";
 

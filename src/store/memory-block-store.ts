@@ -5,13 +5,13 @@
 //
 // close() keeps the data, like a disk that survives its process: open() again (with the same
 // genesis) resumes from the stored head, which is how the simulator models a restart.
-import type { AppendInput, BlockStore, ChainHead, GenesisInit, StoredBlock, TxLocation } from "./block-store.js";
-import { checkAppend, checkOpen, checkValidatorsHeight, isBlockHeight, isHashHex, type StoreStatus } from "./block-store-checks.js";
-import { bytesEqual, toHex } from "./encoding.js";
-import { assert, StoreError } from "./errors.js";
-import { ChainState } from "./state.js";
-import { ValidatorHistory } from "./validator-history.js";
-import type { ValidatorSet } from "./validator-set.js";
+import type { AppendInput, BlockStore, ChainHead, GenesisInit, StoredBlock, TxLocation } from "../chain/block-store.js";
+import { checkAppend, checkOpen, checkValidatorsHeight, isBlockHeight, isHashHex, type StoreStatus } from "../chain/block-store-checks.js";
+import { bytesEqual, toHex } from "../chain/encoding.js";
+import { assert, StoreError } from "../chain/errors.js";
+import { ChainState } from "../chain/state.js";
+import { ValidatorHistory } from "../chain/validator-history.js";
+import type { ValidatorSet } from "../chain/validator-set.js";
 
 export type MemoryBlockStoreOptions = Record<never, never>;
 export type MemoryBlockStoreDeps = Record<never, never>;

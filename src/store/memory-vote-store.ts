@@ -1,7 +1,7 @@
 // The vote store in memory, for the simulator and unit tests: LevelVoteStore's contract without
 // the disk. One record per (height, view, phase); recording the same slot again replaces it.
-import type { VoteRecord, VoteStore } from "./block-store.js";
-import { checkVoteRecord, compareVotes, votePhaseIndex } from "./vote-order.js";
+import type { VoteRecord, VoteStore } from "../chain/block-store.js";
+import { checkVoteRecord, compareVotes, votePhaseIndex } from "../chain/vote-order.js";
 
 export class MemoryVoteStore implements VoteStore {
   private readonly votes = new Map<string, VoteRecord>();

@@ -15,13 +15,13 @@
 // Heights are fixed-width big-endian so LevelDB's byte order is numeric order. Prefixes are
 // single bytes below 0x21, so a sublevel of the same database (its keys begin with "!name!")
 // can never collide with these or fall inside one of their ranges.
-import { decodeAll, fromHex, toHex, utf8, Writer, type Reader } from "./encoding.js";
-import { DecodeError } from "./errors.js";
-import { HASH_BYTES } from "./hash.js";
-import { MAX_BLOCK_TXS_LIMIT } from "./block.js";
-import { PUBLIC_KEY_BYTES } from "./keys.js";
-import { readReceipt, writeReceipt, MAX_LOG_BYTES, type Receipt } from "./receipt.js";
-import { MAX_VALIDATORS, validatorSet, type ValidatorSet } from "./validator-set.js";
+import { decodeAll, fromHex, toHex, utf8, Writer, type Reader } from "../chain/encoding.js";
+import { DecodeError } from "../chain/errors.js";
+import { HASH_BYTES } from "../chain/hash.js";
+import { MAX_BLOCK_TXS_LIMIT } from "../chain/block.js";
+import { PUBLIC_KEY_BYTES } from "../chain/keys.js";
+import { readReceipt, writeReceipt, MAX_LOG_BYTES, type Receipt } from "../chain/receipt.js";
+import { MAX_VALIDATORS, validatorSet, type ValidatorSet } from "../chain/validator-set.js";
 
 export const SCHEMA_VERSION = 1;
 

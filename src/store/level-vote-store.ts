@@ -10,11 +10,11 @@
 // so load() is one range scan and pruneBelow(h) one range below h's first key. The "v" prefix
 // keeps these keys clear of the block store's (all below 0x21) even if handed its root database.
 import { Level } from "level";
-import type { VotePhase, VoteRecord, VoteStore } from "./block-store.js";
-import { checkOpen, type StoreStatus } from "./block-store-checks.js";
-import { StoreError } from "./errors.js";
+import type { VotePhase, VoteRecord, VoteStore } from "../chain/block-store.js";
+import { checkOpen, type StoreStatus } from "../chain/block-store-checks.js";
+import { StoreError } from "../chain/errors.js";
 import { plainBytes } from "./level-block-layout.js";
-import { checkVoteRecord, VOTE_PHASES, votePhaseIndex } from "./vote-order.js";
+import { checkVoteRecord, VOTE_PHASES, votePhaseIndex } from "../chain/vote-order.js";
 
 /** The part of an abstract-level database (a Level or a sublevel, binary keys and values) this store uses. */
 export interface VoteDatabase {

@@ -4,16 +4,16 @@
 // the chain and the head names its last block. Memory (state, head, validator sets) is updated
 // only after that batch resolves, so it never runs ahead of the disk.
 import { Level } from "level";
-import type { AppendInput, BlockStore, ChainHead, GenesisInit, StoredBlock, TxLocation } from "./block-store.js";
-import { checkAppend, checkOpen, checkValidatorsHeight, isBlockHeight, isHashHex, type StoreStatus } from "./block-store-checks.js";
-import { decodeBlock } from "./block.js";
-import { bytesEqual, fromHex, toHex } from "./encoding.js";
-import { assert, StoreError } from "./errors.js";
+import type { AppendInput, BlockStore, ChainHead, GenesisInit, StoredBlock, TxLocation } from "../chain/block-store.js";
+import { checkAppend, checkOpen, checkValidatorsHeight, isBlockHeight, isHashHex, type StoreStatus } from "../chain/block-store-checks.js";
+import { decodeBlock } from "../chain/block.js";
+import { bytesEqual, fromHex, toHex } from "../chain/encoding.js";
+import { assert, StoreError } from "../chain/errors.js";
 import * as layout from "./level-block-layout.js";
-import { decodeSeal, encodeSeal } from "./seal.js";
-import { ChainState } from "./state.js";
-import { ValidatorHistory, type ValidatorChange } from "./validator-history.js";
-import type { ValidatorSet } from "./validator-set.js";
+import { decodeSeal, encodeSeal } from "../chain/seal.js";
+import { ChainState } from "../chain/state.js";
+import { ValidatorHistory, type ValidatorChange } from "../chain/validator-history.js";
+import type { ValidatorSet } from "../chain/validator-set.js";
 
 export interface LevelBlockStoreOptions {
   /** Directory of the LevelDB database; created on first open. */

@@ -1,0 +1,53 @@
+// Byzantine behaviours as filters on a correct replica's actions (DESIGN.md §1): the replica runs
+// the real protocol, and the filter drops, alters, duplicates, delays or adds messages on their
+// way out. A behaviour signs only with its own validator's key: `forge` shows that a message
+// claiming to be from someone else cannot carry a valid signature. `twins` and `bad-sync-server`
+// are no filters: the cluster runs two honest drivers with one key, and the virtual transport
+// serves lies to sync requests (see cluster.ts and virtual-transport.ts).
+//
+// One file per family: classic.ts (caught by first checks), split.ts (coordinated equivocation
+// and withholding, through the run's AttackPlan), header-view.ts (lies about views that pass the
+// first checks), adversarial-newview.ts (a legal but adversarial new primary), bad-sync.ts.
+import type { BehaviourName } from "../byzantine-spec.js";
+import { adversarialNewView } from "./adversarial-newview.js";
+import { forge, invalidBlock, lyingNewView, prepareAsCommit, replay, silent, slowPrimary, viewChangeSpam } from "./classic.js";
+import type { Behaviour, BehaviourContext, SimActionFilter } from "./context.js";
+import { hugeView, wrongHeaderView } from "./header-view.js";
+import { conflictingVotes, equivocate, splitBrain, withhold } from "./split.js";
+
+export type { BehaviourContext, SimActionFilter } from "./context.js";
+export { badSyncAnswer, BAD_SYNC_ANSWERS, type BadSyncAnswer } from "./bad-sync.js";
+
+/** Compose the named behaviours (in order) into one filter; twins and bad-sync-server add nothing here. */
+export function behaviourFilter(names: readonly BehaviourName[], ctx: BehaviourContext): SimActionFilter {
+  const stages: Behaviour[] = [];
+  for (const name of names) {
+    const make = FACTORIES[name];
+    if (make !== null) stages.push(make(ctx));
+  }
+  return (actions, input) => {
+    let out = actions;
+    for (const stage of stages) out = stage(out, input);
+    return out;
+  };
+}
+
+const FACTORIES: Readonly<Record<BehaviourName, ((ctx: BehaviourContext) => Behaviour) | null>> = {
+  silent: () => silent,
+  equivocate: (ctx) => equivocate(ctx),
+  "conflicting-votes": (ctx) => conflictingVotes(ctx),
+  forge,
+  "invalid-block": invalidBlock,
+  replay,
+  "prepare-as-commit": prepareAsCommit,
+  "viewchange-spam": viewChangeSpam,
+  "lying-newview": lyingNewView,
+  "slow-primary": slowPrimary,
+  twins: null,
+  "wrong-header-view": wrongHeaderView,
+  "adversarial-newview": adversarialNewView,
+  "split-brain": splitBrain,
+  withhold,
+  "bad-sync-server": null,
+  "huge-view": hugeView,
+};
