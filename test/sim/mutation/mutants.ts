@@ -113,7 +113,7 @@ export const MUTANTS: readonly Mutant[] = [
     description: "the vote store loses its records across a restart, so a restarted replica forgets what it signed",
     edits: [
       {
-        file: "src/chain/memory-vote-store.ts",
+        file: "src/store/memory-vote-store.ts",
         find: "    return [...this.votes.values()].sort(compareVotes);",
         replace: "    return [];",
       },
