@@ -75,7 +75,17 @@ export class Cluster {
     const byIndex = new Map(options.byzantine.map((b) => [b.index, b.behaviours]));
     const idOf = (index: number): string => toHex(g.validatorKeys[index]!.publicKey);
     const hiders = options.byzantine.filter((b) => b.behaviours.includes("adversarial-newview"));
-    this.plan = new AttackPlan(options.prng.fork("attack-plan"), options.byzantine.map((b) => idOf(b.index)), hiders.map((b) => idOf(b.index)));
+    const lurers = options.byzantine.filter((b) => b.behaviours.includes("lone-decider"));
+    const params = g.genesis.consensus;
+    // Long enough for the others to finish a view change and decide without the silenced decider.
+    const lureSilenceMs = 3 * params.viewChangeTimeoutTicks * params.tickMs + 20 * options.network.maxDelayMs;
+    this.plan = new AttackPlan(
+      options.prng.fork("attack-plan"),
+      options.byzantine.map((b) => idOf(b.index)),
+      hiders.map((b) => idOf(b.index)),
+      lurers.map((b) => idOf(b.index)),
+      lureSilenceMs,
+    );
     g.validatorKeys.forEach((pair, index) => {
       const id = toHex(pair.publicKey);
       const behaviours = byIndex.get(index) ?? [];
