@@ -67,6 +67,8 @@ export interface SimSummary {
   readonly virtualMs: number;
   readonly livenessStartMs: number;
   readonly crashes: number;
+  /** Times the chaos crashed several honest replicas together (only with crash groups). */
+  readonly crashGroups?: number;
   /** Faults the honest replicas reported about their peers, by kind. */
   readonly faultsReported: Record<string, number>;
   /** Sync requests, and sync answers a forging peer tampered with. */
@@ -181,6 +183,7 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
   let target = options.heights;
   let deadline = Number.POSITIVE_INFINITY;
   let reported = 0;
+  let crashGroups = 0;
 
   const maxHonest = (): number => Math.max(0, ...honest.map((s) => cluster.headOf(s)));
   const startLiveness = async (): Promise<void> => {
@@ -208,7 +211,7 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
     if (event.kind === "liveness") {
       if (phase === "safety") await startLiveness();
     } else if (event.kind === "chaos") {
-      if (phase === "safety") await chaosCrash(cluster, chaosPrng, groupPrng, f, timeoutMs, capMs);
+      if (phase === "safety" && (await chaosCrash(cluster, chaosPrng, groupPrng, f, timeoutMs, capMs))) crashGroups++;
     } else {
       await cluster.handle(event);
     }
@@ -246,7 +249,7 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
     observers: observers.length,
     setChanges: setChangeLog.length,
     ...(setChanges > 0 || setChangeLog.length > 0 ? { setChangeLog } : {}),
-    ...(governance === null ? {} : { governance: [...governance.applied] }),
+    ...(governance === null ? {} : { governance: [...governance.log] }),
     minHonestHeight: Math.min(...honest.map((s) => cluster.headOf(s))),
     target,
     viewChanges: cluster.counters.views.size,
@@ -255,6 +258,7 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
     virtualMs: cluster.now,
     livenessStartMs,
     crashes: cluster.slots.reduce((sum, s) => sum + s.crashes, 0),
+    ...(groupPrng === null ? {} : { crashGroups }),
     faultsReported: Object.fromEntries([...cluster.counters.faultsReported.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))),
     syncRequests: cluster.counters.syncRequests,
     violations: [...checker.violations],
@@ -320,11 +324,11 @@ function scheduleFaults(cluster: Cluster, network: VirtualNetwork, prng: Prng, f
  * that leaves fewer than a quorum up, so nothing moves until they are back, and they come back
  * from their stores alone (their votes are durable, so safety holds with any number down).
  */
-async function chaosCrash(cluster: Cluster, prng: Prng, groupPrng: Prng | null, f: number, timeoutMs: number, capMs: number): Promise<void> {
+async function chaosCrash(cluster: Cluster, prng: Prng, groupPrng: Prng | null, f: number, timeoutMs: number, capMs: number): Promise<boolean> {
   const honest = cluster.honestSlots();
   const down = honest.filter((s) => !s.up).length;
   const up = honest.filter((s) => s.up && !s.halted);
-  if (down > f || up.length === 0) return;
+  if (down > f || up.length === 0) return false;
   if (groupPrng !== null && down === 0 && up.length >= 2 && groupPrng.chance(0.35)) {
     const victims = groupPrng.shuffle(up).slice(0, groupPrng.range(2, Math.min(up.length, Math.max(2, f + 1))));
     const downtime = groupPrng.chance(0.2) ? groupPrng.range(capMs, 2 * capMs) : groupPrng.range(Math.floor(timeoutMs / 2), 3 * timeoutMs);
@@ -332,12 +336,13 @@ async function chaosCrash(cluster: Cluster, prng: Prng, groupPrng: Prng | null, 
       await cluster.handle({ kind: "crash", slot: victim.slot, torn: groupPrng.chance(0.5) });
       cluster.queue.after(downtime, { kind: "restart", slot: victim.slot });
     }
-    return;
+    return true;
   }
   const victim: Slot = prng.pick(up);
   await cluster.handle({ kind: "crash", slot: victim.slot, torn: prng.chance(0.5) });
   const downtime = prng.chance(0.2) ? prng.range(capMs, 2 * capMs) : prng.range(Math.floor(timeoutMs / 2), 3 * timeoutMs);
   cluster.queue.after(downtime, { kind: "restart", slot: victim.slot });
+  return false;
 }
 
 // ---- trace -----------------------------------------------------------------------------------
