@@ -99,9 +99,10 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
   const n = options.validators;
   const setChanges = options.setChanges ?? 0;
   const dbft = options.selection === "dbft";
-  // Validators a run may add: up to two that come online (observer slots until elected) and one
-  // that never does. DBFT adds zero-weight registrants, which never come online either.
-  const onlineCount = Math.min(2, setChanges);
+  // Validators a run may add: one that comes online (an observer slot until elected; two from
+  // three changes on) and one that never does. DBFT adds zero-weight registrants, which never
+  // come online either. Every slot receives every broadcast, so slots are what a run costs.
+  const onlineCount = setChanges === 0 ? 0 : setChanges >= 3 ? 2 : 1;
   const extraKeys = extraValidatorKeys(n, setChanges > 0 ? onlineCount + 1 : 0);
   const online = extraKeys.slice(0, onlineCount);
   const offline = extraKeys.slice(onlineCount);

@@ -21,9 +21,9 @@ export interface ScenarioOptions {
   readonly overF?: number;
   /** Fault kinds to draw from. Default: all. */
   readonly faults?: readonly ("drop" | "dup" | "delay" | "partition" | "crash")[];
-  /** How often a seed makes 1..3 validator-set changes. Default 0.3. */
+  /** How often a seed makes 1..3 validator-set changes. Default 0.25. */
   readonly setChangeChance?: number;
-  /** How often a seed runs 1..2 observers. Default 0.2. */
+  /** How often a seed runs 1..2 observers. Default 0.15. */
   readonly observerChance?: number;
 }
 
@@ -53,12 +53,12 @@ export function randomScenario(seed: number, options: ScenarioOptions = {}): Sim
   const heights = options.heights ?? { min: 6, max: 15 };
   let target = prng.range(heights.min, heights.max);
   // Drawn after everything above, so the draws above are what they always were for a seed.
-  const setChanges = prng.chance(options.setChangeChance ?? 0.3) ? prng.range(1, 3) : 0;
-  const observers = prng.chance(options.observerChance ?? 0.2) ? prng.range(1, 2) : 0;
+  const setChanges = prng.chance(options.setChangeChance ?? 0.25) ? prng.pick([1, 2, 2, 3]) : 0;
+  const observers = prng.chance(options.observerChance ?? 0.15) ? prng.range(1, 2) : 0;
   const crashGroups = faults.crash && prng.chance(0.5);
   // Room for the changes to take effect: a PoA vote passes in a block or two; a DBFT ballot
   // waits for the epoch boundary (and the first for the candidates' registrations).
-  if (setChanges > 0) target = Math.max(target, selection === "poa" ? 3 + 3 * setChanges : 4 + 5 * setChanges);
+  if (setChanges > 0) target = Math.max(target, selection === "poa" ? 3 + 3 * setChanges : 4 + 4 * setChanges);
   return {
     seed,
     validators,
