@@ -3,8 +3,8 @@
 // and a virtual clock. One event runs at a time and the cluster waits for the driver it touched
 // to go idle before the next, so every run is a pure function of the seed.
 //
-// A "slot" is one running copy: a validator, or one of the two copies of a twin (same key, own
-// stores). Crash = drop the Driver with its queue and mempool; restart = a new Driver on the
+// A "slot" is one running copy: a validator, one of the two copies of a twin (same key, own
+// stores), or a replica outside the set (an observer, or a validator a run adds later). Crash = drop the Driver with its queue and mempool; restart = a new Driver on the
 // same stores. Messages and sync go through virtual-transport.ts.
 import { isMember, MEMPOOL_DEFAULTS, Mempool, toHex, type KeyPair, type SignedTx, type Signer, type VerifyCache } from "../chain/index.js";
 import type { Action, Input } from "../consensus/io.js";
