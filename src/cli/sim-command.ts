@@ -22,6 +22,9 @@ interface SimCommandOptions {
   json?: boolean;
   trace?: number | true;
   allowOverF?: boolean;
+  setChanges: number;
+  observers: number;
+  crashGroups?: boolean;
 }
 
 const DEFAULT_TRACE = 40;
@@ -54,6 +57,18 @@ function parseHeights(value: string): number {
   return n;
 }
 
+function parseSetChanges(value: string): number {
+  const n = parseWholeNumber(value);
+  if (n > 1000) throw new InvalidArgumentError("must be from 0 to 1000");
+  return n;
+}
+
+function parseObservers(value: string): number {
+  const n = parseWholeNumber(value);
+  if (n > 16) throw new InvalidArgumentError("must be from 0 to 16");
+  return n;
+}
+
 function parseTrace(value: string): number {
   const n = parseWholeNumber(value);
   if (n < 1 || n > 100_000) throw new InvalidArgumentError("must be from 1 to 100000");
@@ -72,6 +87,9 @@ function runOptions(options: SimCommandOptions, seed: number, trace: number): Si
       faults: parseFaultSpec(options.faults),
       heights: options.heights,
       trace,
+      ...(options.setChanges > 0 ? { setChanges: options.setChanges } : {}),
+      ...(options.observers > 0 ? { observers: options.observers } : {}),
+      ...(options.crashGroups === true ? { crashGroups: true } : {}),
     };
   } catch (err) {
     if (err instanceof SimSpecError) throw new CliError(`error: ${err.message}`);
@@ -88,6 +106,9 @@ export function replayCommand(run: SimOptions, random: boolean): string {
   if (faults !== "none") parts.push(`--faults ${faults}`);
   const overF = (run.byzantine?.length ?? 0) > Math.floor((run.validators - 1) / 3);
   if (overF) parts.push("--allow-over-f");
+  if ((run.setChanges ?? 0) > 0) parts.push(`--set-changes ${run.setChanges}`);
+  if ((run.observers ?? 0) > 0) parts.push(`--observers ${run.observers}`);
+  if (run.crashGroups === true) parts.push("--crash-groups");
   parts.push(`--heights ${run.heights}`, `--seed ${run.seed}`, "--trace");
   return parts.join(" ");
 }
@@ -96,7 +117,10 @@ function textLine(s: SimSummary): string {
   const status = s.violations.length === 0 ? "ok" : `VIOLATED ${[...new Set(s.violations.map((v) => v.invariant))].join(", ")}`;
   return (
     `seed ${s.seed}: ${status} — n=${s.validators} ${s.selection} byzantine=${s.byzantine} faults=${s.faults}; ` +
-    `min honest height ${s.minHonestHeight}/${s.target}, ${s.viewChanges} view changes, ${s.messages} messages, ${s.virtualMs} virtual ms`
+    `min honest height ${s.minHonestHeight}/${s.target}, ${s.viewChanges} view changes, ` +
+    (s.governance !== undefined || s.setChanges > 0 ? `${s.setChanges} set changes, ` : "") +
+    (s.observers > 0 ? `${s.observers} observers, ` : "") +
+    `${s.messages} messages, ${s.virtualMs} virtual ms`
   );
 }
 
@@ -144,12 +168,23 @@ function helpText(): string {
     "Faults (--faults a,b,…; active in the safety phase, off in the liveness phase):",
     ...FAULT_NAMES.map((f) => `  ${pad(f)}${FAULT_HELP[f]}`),
     "",
-    `Invariants checked after every event over the honest validators: ${INVARIANTS.join(", ")}.`,
+    "Validator-set changes (--set-changes N): clients submit governance txs that change the set N",
+    "times in the run, one change at a time, keeping Byzantine plus never-online members at most f:",
+    "  poa   members vote to add a validator that comes online (an observer slot until then), add",
+    "        one that never comes online, remove the primary, remove the offline one or another member",
+    "  dbft  candidates register (also zero-weight registrants with low keys, which must never get a",
+    "        seat) and a funded voter's ballot elects or unelects an online or a never-online",
+    "        candidate at the next epoch boundary",
+    "Observers (--observers K): K non-validator replicas that follow the chain by broadcasts and sync;",
+    "every invariant covers them, and liveness needs them at the target too.",
+    "",
+    `Invariants checked after every event over the honest replicas: ${INVARIANTS.join(", ")}.`,
     "Exit code 1 when any is violated; the seed, a trace and the replay command are printed.",
     "",
     "Examples:",
     "  triad sim --validators 7 --selection poa --byzantine 0:equivocate,3:silent --seed 42 --heights 200 --json",
     "  triad sim --validators 4 --selection dbft --byzantine 2:twins+replay --faults drop=0.2,dup=0.1,partition --seeds 1..500",
+    "  triad sim --validators 5 --selection poa --byzantine 1:silent --faults crash --set-changes 3 --observers 2 --crash-groups --heights 30",
     "",
   ].join("\n");
 }
@@ -164,7 +199,10 @@ export function simCommand(): Command {
     .option("--seed <n>", "seed of one run (default 1)", parseSeed)
     .option("--seeds <a..b>", "run every seed in the range", parseSeedRange)
     .option("--heights <n>", "height every honest validator must reach in the liveness phase", parseHeights, 20)
-    .option("--random", "draw each run's cluster, behaviours and faults from its seed (as the test sweep does)")
+    .option("--set-changes <n>", "validator-set changes the simulated clients make in each run (governance txs)", parseSetChanges, 0)
+    .option("--observers <k>", "non-validator replicas that follow the chain (0 to 16)", parseObservers, 0)
+    .option("--crash-groups", "with the crash fault, sometimes crash 2..f+1 honest replicas together and restart them together")
+    .option("--random", "draw each run's cluster, behaviours, faults, set changes and observers from its seed (as the test sweep does)")
     .option("--json", "print one summary object per run per line")
     .option("--trace [k]", `print the last k events of each run (default ${DEFAULT_TRACE})`, parseTrace)
     .option("--allow-over-f", "allow more than f Byzantine validators (the invariants are then expected to catch violations)")

@@ -3,7 +3,7 @@
 // an equivocating primary told. Behaviours that combine read the same plan, so several Byzantine
 // nodes tell the same side the same story (independent random halves would mostly cancel out).
 // Also counts what the behaviours did, as evidence that they bit.
-import { faultTolerance, type Block, type ValidatorId } from "../chain/index.js";
+import { faultTolerance, quorumSize, type Block, type ValidatorId } from "../chain/index.js";
 import type { Prng } from "./prng.js";
 
 /** Side 1 hears the primary's own block (A), side 2 its twin (B). */
@@ -32,15 +32,28 @@ export class AttackPlan {
   private readonly sides = new Map<string, Sides>();
   private readonly minorities = new Map<string, readonly ValidatorId[]>();
   private readonly stories = new Map<string, Story>();
+  private readonly lurers: ReadonlySet<ValidatorId>;
+  private readonly lures = new Map<string, readonly ValidatorId[]>();
+  /** Heights at which some view was lured (a lone-decider new primary then lies about it). */
+  private readonly luredHeights = new Set<number>();
 
   constructor(
     private readonly prng: Prng,
     byzantine: readonly ValidatorId[],
     /** The Byzantine nodes with adversarial-newview. */
     hiders: readonly ValidatorId[] = [],
+    /** The Byzantine nodes with lone-decider. */
+    lurers: readonly ValidatorId[] = [],
+    /** How long the adversarial network silences a lured decider (virtual ms). */
+    readonly lureSilenceMs = 0,
   ) {
     this.byzantine = new Set(byzantine);
     this.hiders = new Set(hiders);
+    this.lurers = new Set(lurers);
+  }
+
+  get hasLurers(): boolean {
+    return this.lurers.size > 0;
   }
 
   isByzantine(id: ValidatorId): boolean {
@@ -107,5 +120,38 @@ export class AttackPlan {
   /** The one honest member of side 1 that story A's Byzantine prepares go to when a hide is planned. */
   witness(height: number, view: number, members: readonly ValidatorId[]): ValidatorId | undefined {
     return this.split(height, view, members)[0][0];
+  }
+
+  /**
+   * The lone-decider attack on (height, view): the honest members that are to decide alone, or []
+   * when this slot is not lured (half of them are, drawn per slot). The lone-decider nodes send
+   * their commit to the deciders only, and the adversarial network silences each decider once it
+   * sends its commit. So the deciders hold a quorum of commits (every honest commit reaches them)
+   * while the other honest members must not: they are fewer than a quorum even with the commits
+   * of Byzantine nodes that do not take part, yet with the lone-decider nodes they are a quorum
+   * that can finish a view change. Then only a new-view that re-proposes the prepared block keeps
+   * the other members from deciding something else at this height.
+   */
+  lure(height: number, view: number, members: readonly ValidatorId[]): readonly ValidatorId[] {
+    if (this.lurers.size === 0) return [];
+    const key = `${height}/${view}/${members.join(",")}`;
+    const known = this.lures.get(key);
+    if (known !== undefined) return known;
+    const prng = this.prng.fork(`lure/${height}/${view}`);
+    const q = quorumSize(members.length);
+    const honest = prng.shuffle(this.honest(members));
+    const lurers = members.filter((m) => this.lurers.has(m)).length;
+    const others = members.filter((m) => this.byzantine.has(m) && !this.lurers.has(m)).length;
+    // Fewest deciders that leave the rest short of a quorum, even with the other Byzantine commits.
+    const deciders = honest.length + others - q + 1;
+    const lured = lurers > 0 && deciders >= 1 && honest.length - deciders + lurers >= q && prng.chance(0.5);
+    if (lured) this.luredHeights.add(height);
+    if (this.luredHeights.size > KEEP) this.luredHeights.delete(this.luredHeights.values().next().value!);
+    return bounded(this.lures, key, lured ? honest.slice(0, deciders) : []);
+  }
+
+  /** Was some view of `height` lured? */
+  wasLured(height: number): boolean {
+    return this.luredHeights.has(height);
   }
 }

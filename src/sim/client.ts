@@ -44,6 +44,8 @@ export interface SimClientOptions {
   readonly burst: number;
   /** A tx not appended after this long is offered again. */
   readonly resendMs: number;
+  /** DBFT votes for random genesis validators (off when the governance client owns the ballots). Default on. */
+  readonly dbftVotes?: boolean;
 }
 
 export class SimClient {
@@ -103,7 +105,7 @@ export class SimClient {
     if (roll < 5 && others.length > 0) {
       kind = transferKind.kind;
       payload = transferKind.encode({ to: this.prng.pick(others).publicKey, amount: BigInt(this.prng.range(1, 1000)) });
-    } else if (roll < 8 || this.options.selection !== "dbft") {
+    } else if (roll < 8 || this.options.selection !== "dbft" || this.options.dbftVotes === false) {
       kind = kvPutKind.kind;
       payload = kvPutKind.encode({ key: `k${this.prng.int(64)}`, value: this.prng.bytes(this.prng.range(0, 48)) });
     } else {

@@ -3,10 +3,10 @@
 // and a virtual clock. One event runs at a time and the cluster waits for the driver it touched
 // to go idle before the next, so every run is a pure function of the seed.
 //
-// A "slot" is one running copy: a validator, or one of the two copies of a twin (same key, own
-// stores). Crash = drop the Driver with its queue and mempool; restart = a new Driver on the
-// same stores. Messages and sync go through virtual-transport.ts.
-import { MEMPOOL_DEFAULTS, Mempool, toHex, type ChainState, type SignedTx, type Signer, type ValidatorSet, type VerifyCache } from "../chain/index.js";
+// A "slot" is one running copy: a validator, one of the two copies of a twin (same key, own
+// stores), or a replica outside the set (an observer, or a validator a run adds later). Crash =
+// drop the Driver with its queue and mempool; restart = a new Driver on the same stores. Messages and sync go through virtual-transport.ts.
+import { isMember, MEMPOOL_DEFAULTS, Mempool, toHex, type KeyPair, type SignedTx, type Signer, type ValidatorSet, type VerifyCache } from "../chain/index.js";
 import type { Action, Input } from "../consensus/io.js";
 import { Driver, type DriverEvents } from "../driver/driver.js";
 import { AttackPlan } from "./attack-plan.js";
@@ -14,6 +14,7 @@ import { behaviourFilter, type BehaviourContext, type SimActionFilter } from "./
 import type { ByzantineSpec } from "./byzantine-spec.js";
 import { SimClient } from "./client.js";
 import { EventQueue } from "./event-queue.js";
+import type { GovernanceClient } from "./governance-client.js";
 import type { InvariantChecker } from "./invariants.js";
 import type { VirtualNetwork } from "./network.js";
 import type { Prng } from "./prng.js";
@@ -33,6 +34,15 @@ export interface ClusterOptions {
   readonly verifyCache: VerifyCache;
   /** Virtual ms between client events (0: no client). */
   readonly clientIntervalMs: number;
+  /**
+   * Honest slots beyond the genesis validators: validators a run may add (observers until the set
+   * includes them) and observers. Index and name as the summary shows them.
+   */
+  readonly extraSlots?: readonly { readonly pair: KeyPair; readonly index: number; readonly name: string }[];
+  /** Submits the txs that change the validator set, at each client event. */
+  readonly governance?: GovernanceClient | null;
+  /** The client's random DBFT votes (off when the governance client owns the ballots). */
+  readonly dbftVotes?: boolean;
 }
 
 export interface ClusterCounters extends TransportCounters {
@@ -75,7 +85,17 @@ export class Cluster {
     const byIndex = new Map(options.byzantine.map((b) => [b.index, b.behaviours]));
     const idOf = (index: number): string => toHex(g.validatorKeys[index]!.publicKey);
     const hiders = options.byzantine.filter((b) => b.behaviours.includes("adversarial-newview"));
-    this.plan = new AttackPlan(options.prng.fork("attack-plan"), options.byzantine.map((b) => idOf(b.index)), hiders.map((b) => idOf(b.index)));
+    const lurers = options.byzantine.filter((b) => b.behaviours.includes("lone-decider"));
+    const params = g.genesis.consensus;
+    // Long enough for the others to finish a view change and decide without the silenced decider.
+    const lureSilenceMs = 3 * params.viewChangeTimeoutTicks * params.tickMs + 20 * options.network.maxDelayMs;
+    this.plan = new AttackPlan(
+      options.prng.fork("attack-plan"),
+      options.byzantine.map((b) => idOf(b.index)),
+      hiders.map((b) => idOf(b.index)),
+      lurers.map((b) => idOf(b.index)),
+      lureSilenceMs,
+    );
     g.validatorKeys.forEach((pair, index) => {
       const id = toHex(pair.publicKey);
       const behaviours = byIndex.get(index) ?? [];
@@ -84,6 +104,9 @@ export class Cluster {
         this.slots.push(new Slot(this.slots.length, index, id, simSigner(pair), behaviours, twin));
       }
     });
+    for (const extra of options.extraSlots ?? []) {
+      this.slots.push(new Slot(this.slots.length, extra.index, toHex(extra.pair.publicKey), simSigner(extra.pair), [], null, extra.name));
+    }
     this.addTwinLinks();
     this.transport = new VirtualTransport(this.slots, options.network, this.queue, options.prng.fork("sync"), this.counters, this.plan);
     this.client = new SimClient(options.prng.fork("client"), {
@@ -93,6 +116,7 @@ export class Cluster {
       validators: g.validatorKeys.map((k) => toHex(k.publicKey)),
       burst: 3,
       resendMs: 40 * this.tickMs,
+      ...(options.dbftVotes === false ? { dbftVotes: false } : {}),
     });
   }
 
@@ -257,8 +281,20 @@ export class Cluster {
         return;
       }
       case "client": {
-        const sinks = this.honestSlots().filter((s) => s.mempool !== null && s.up);
-        this.client.step(this.queue.now, this.referenceState(), sinks.map((s) => ({ add: (tx: SignedTx) => s.mempool!.add(tx) })));
+        // Wallets send to validators: an observer's (or a removed validator's) mempool never proposes.
+        const reference = this.referenceSlot();
+        if (!reference.up) {
+          this.queue.after(this.options.clientIntervalMs, event);
+          return;
+        }
+        const height = reference.store.head().height;
+        const next = reference.store.validatorsAt(height + 1);
+        const sinks = this.honestSlots()
+          .filter((s) => s.mempool !== null && s.up && isMember(next, s.id))
+          .map((s) => ({ add: (tx: SignedTx) => s.mempool!.add(tx) }));
+        const state = reference.store.state();
+        this.client.step(this.queue.now, state, sinks);
+        this.options.governance?.step(this.queue.now, { height, state, next }, sinks);
         this.queue.after(this.options.clientIntervalMs, event);
         return;
       }
@@ -322,14 +358,14 @@ export class Cluster {
     await this.boot(slot);
   }
 
-  /** The state of the most advanced honest replica that is up (for the client's nonces). */
-  private referenceState(): ChainState {
+  /** The most advanced honest replica that is up (for the client's nonces and the set in force). */
+  private referenceSlot(): Slot {
     let best: Slot | null = null;
     for (const s of this.slots) {
       if (!s.honest || !s.up) continue;
       if (best === null || s.store.head().height > best.store.head().height) best = s;
     }
-    return (best ?? this.slots.find((s) => s.up) ?? this.slots[0]!).store.state();
+    return best ?? this.slots.find((s) => s.up) ?? this.slots[0]!;
   }
 
   /** A slot's head height, also while it is crashed (its store is closed then). */

@@ -1,6 +1,7 @@
 // What must hold over the honest replicas after every event, whatever the network and the
 // Byzantine validators do: agreement, a valid chain, integrity of txs, durability across
-// restarts and monotonic signing (safety); and in the liveness phase, progress (runner.ts).
+// restarts, monotonic signing, and one validator set per height on every honest replica (safety);
+// and in the liveness phase, progress (runner.ts). Observers are checked as replicas too.
 // Byzantine validators (and both copies of a twin) are not checked: they may do anything.
 import {
   bytesEqual,
@@ -21,7 +22,7 @@ import {
 import type { Action } from "../consensus/io.js";
 import { signedPayload } from "../consensus/messages.js";
 
-export const INVARIANTS = ["agreement", "chain-validity", "integrity", "durability", "monotonic-signing", "liveness", "assertion"] as const;
+export const INVARIANTS = ["agreement", "chain-validity", "integrity", "durability", "monotonic-signing", "validator-set", "liveness", "assertion"] as const;
 export type InvariantName = (typeof INVARIANTS)[number];
 
 export interface Violation {
@@ -62,6 +63,8 @@ export class InvariantChecker {
   private readonly signed = new Map<ValidatorId, Map<string, string>>();
   /** Seals already verified ("seal bytes/set hash/block"), and blocks whose first seal verifySeal passed. */
   private readonly sealsOk = new Set<string>();
+  /** height → the validator set the first honest replica to know it had in force there. */
+  private readonly sets = new Map<number, { readonly set: ValidatorSet; readonly hash: string; readonly node: number }>();
 
   constructor(
     private readonly chainId: string,
@@ -69,6 +72,8 @@ export class InvariantChecker {
     private readonly now: () => number,
     /** Signature checks, through the cache the replicas share. */
     private readonly verify: (domain: SignDomain, chainId: string, payload: Uint8Array, signature: Uint8Array, signer: ValidatorId) => boolean,
+    /** How set changes are described (validator id → v<index>). */
+    private readonly names: ReadonlyMap<ValidatorId, string> = new Map(),
   ) {}
 
   get ok(): boolean {
@@ -107,7 +112,13 @@ export class InvariantChecker {
     } else if (!bytesEqual(block.header.parentHash, chain.hash)) {
       this.fail("chain-validity", node.index, height, `block ${height} does not link to the block it appended at ${chain.height}`);
     }
-    this.checkSeal(node, stored);
+    const set = this.checkSet(node, height);
+    if (set !== null && !bytesEqual(block.header.validatorsHash, validatorsHash(set))) {
+      this.fail("chain-validity", node.index, height, `block ${height} names validators ${toHex(block.header.validatorsHash).slice(0, 16)}, the set in force is ${toHex(validatorsHash(set)).slice(0, 16)}`);
+    }
+    // The set its append put in force for the next height.
+    this.checkSet(node, height + 1);
+    if (set !== null) this.checkSeal(node, stored, set);
     chain.height = height;
     chain.hash = block.hash;
 
@@ -128,16 +139,9 @@ export class InvariantChecker {
    * other replicas' seals for it (different quorums of the same commits) are checked by the same
    * rules with signatures through the shared verify cache, where the replicas already put them.
    */
-  private checkSeal(node: CheckedNode, stored: StoredBlock): void {
+  private checkSeal(node: CheckedNode, stored: StoredBlock, set: ValidatorSet): void {
     const { block, seal } = stored;
     const height = block.header.height;
-    let set: ValidatorSet;
-    try {
-      set = node.store.validatorsAt(height);
-    } catch (err) {
-      this.fail("chain-validity", node.index, height, `no validator set for height ${height}: ${(err as Error).message}`);
-      return;
-    }
     const setKey = toHex(validatorsHash(set));
     const key = `${toHex(encodeSeal(seal))}/${setKey}/${block.id}`;
     if (this.sealsOk.has(key)) return;
@@ -153,6 +157,50 @@ export class InvariantChecker {
     } catch (err) {
       this.fail("chain-validity", node.index, height, `seal of block ${height} does not verify: ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * The set this replica has in force at `height` must be the one every other honest replica has
+   * (the first seen, across replicas and restarts); returns that agreed set (null: none known).
+   */
+  private checkSet(node: CheckedNode, height: number): ValidatorSet | null {
+    let mine: ValidatorSet;
+    try {
+      mine = node.store.validatorsAt(height);
+    } catch (err) {
+      this.fail("validator-set", node.index, height, `no validator set for height ${height}: ${(err as Error).message}`);
+      return null;
+    }
+    const hash = toHex(validatorsHash(mine));
+    const first = this.sets.get(height);
+    if (first === undefined) {
+      this.sets.set(height, { set: mine, hash, node: node.index });
+      return mine;
+    }
+    if (first.hash !== hash) {
+      this.fail("validator-set", node.index, height, `has set ${hash.slice(0, 16)} (${this.describe(mine)}) at height ${height}, validator ${first.node} had ${first.hash.slice(0, 16)} (${this.describe(first.set)})`);
+    }
+    return first.set;
+  }
+
+  private describe(set: ValidatorSet): string {
+    return set.members.map((m) => this.names.get(m) ?? m.slice(0, 8)).join(" ");
+  }
+
+  /** The set changes the honest replicas put in force: "h<height>: +added -removed", in height order. */
+  setChanges(): string[] {
+    const out: string[] = [];
+    const heights = [...this.sets.keys()].sort((a, b) => a - b);
+    for (let i = 1; i < heights.length; i++) {
+      const h = heights[i]!;
+      const before = this.sets.get(heights[i - 1]!)!;
+      const after = this.sets.get(h)!;
+      if (heights[i - 1] !== h - 1 || before.hash === after.hash) continue;
+      const added = after.set.members.filter((m) => !before.set.members.includes(m)).map((m) => `+${this.names.get(m) ?? m.slice(0, 8)}`);
+      const removed = before.set.members.filter((m) => !after.set.members.includes(m)).map((m) => `-${this.names.get(m) ?? m.slice(0, 8)}`);
+      out.push(`h${h}: ${[...added, ...removed].join(" ")}`);
+    }
+    return out;
   }
 
   /** verifySeal's rules, with each signature checked through the cache. */
@@ -202,6 +250,8 @@ export class InvariantChecker {
       this.fail("durability", node.index, chain.height, `restarted at height ${head.height}, had appended up to ${chain.height}`);
       return;
     }
+    // The sets it rebuilt from its stores are the ones it (and everyone) used before.
+    for (let h = 1; h <= head.height + 1; h++) if (this.sets.has(h)) this.checkSet(node, h);
     await this.checkStoredBlocks(node, chain.height);
   }
 

@@ -32,6 +32,8 @@ export class VirtualNetwork {
   private readonly delay: { readonly min: number; readonly max: number };
   private partitions: Partition[] = [];
   private readonly rules: LinkRule[] = [];
+  /** After heal() no fault starts again, not even one the adversary asks for. */
+  private healed = false;
   dropped = 0;
   duplicated = 0;
 
@@ -52,12 +54,22 @@ export class VirtualNetwork {
     this.partitions.push(p);
   }
 
+  /**
+   * The adversary's network (safety must hold under asynchrony): from `now` until `heal`, nobody
+   * hears `slot`, while it still hears everyone. Ignored once the network has healed.
+   */
+  silence(slot: number, now: number, heal: number): void {
+    if (this.healed) return;
+    this.partitions.push({ kind: "one-way", start: now, heal, group: new Set([slot]) });
+  }
+
   addRule(rule: LinkRule): void {
     this.rules.push(rule);
   }
 
   /** The liveness phase: no more loss, duplication or partitions (link rules stay: they are behaviours). */
   heal(): void {
+    this.healed = true;
     this.drop = 0;
     this.duplicate = 0;
     this.partitions = [];

@@ -4,15 +4,16 @@
 // which every honest replica must reach the target height within a bound of virtual time. The
 // invariants are checked after every event; the first violation ends the run. Everything is
 // derived from the seed, so the summary is byte-identical for the same options.
-import { faultTolerance, toHex, VerifyCache, type ConsensusParams } from "../chain/index.js";
+import { faultTolerance, toHex, VerifyCache, type ConsensusParams, type KeyPair, type ValidatorId } from "../chain/index.js";
 import type { ConsensusMessage } from "../consensus/messages.js";
 import { formatByzantineSpec, type ByzantineSpec } from "./byzantine-spec.js";
 import { Cluster, type SimEvent, type Slot } from "./cluster.js";
 import { formatFaultSpec, NO_FAULTS, type FaultSpec } from "./fault-spec.js";
+import { GovernanceClient, type SetChangeKind } from "./governance-client.js";
 import { InvariantChecker, type Violation } from "./invariants.js";
 import { randomPartition, VirtualNetwork } from "./network.js";
 import { Prng } from "./prng.js";
-import { simGenesis } from "./sim-genesis.js";
+import { extraValidatorKeys, observerKeys, simGenesis, simKey } from "./sim-genesis.js";
 
 export interface SimOptions {
   readonly seed: number;
@@ -28,6 +29,14 @@ export interface SimOptions {
   readonly accounts?: number;
   /** Hard cap on events, against a run that never ends. Default scales with heights and n. */
   readonly maxEvents?: number;
+  /** Validator-set changes the governance client makes in the run (default 0). */
+  readonly setChanges?: number;
+  /** The kinds of those changes, in order (default: drawn from the seed, each kind once first). */
+  readonly setChangeKinds?: readonly SetChangeKind[];
+  /** Non-validator slots that follow the chain (default 0). */
+  readonly observers?: number;
+  /** The crash chaos sometimes crashes several honest replicas together (up to f+1) and restarts them together. */
+  readonly crashGroups?: boolean;
 }
 
 export interface SimSummary {
@@ -36,8 +45,17 @@ export interface SimSummary {
   readonly selection: "poa" | "dbft";
   readonly byzantine: string;
   readonly faults: string;
-  /** Head height per validator index (a twin: its first copy). */
+  /**
+   * Head height per validator index (a twin: its first copy); validators a run adds come after
+   * the genesis ones (v<n>…), then the observers.
+   */
   readonly heights: Record<string, number>;
+  readonly observers: number;
+  /** Validator-set changes in force on the honest replicas' chain, and each as "h<height>: +v4 -v1". */
+  readonly setChanges: number;
+  readonly setChangeLog?: readonly string[];
+  /** What the governance client did, change by change (only with set changes). */
+  readonly governance?: readonly string[];
   readonly minHonestHeight: number;
   readonly target: number;
   /** Distinct (height, view > 0) pairs honest replicas moved to. */
@@ -49,6 +67,8 @@ export interface SimSummary {
   readonly virtualMs: number;
   readonly livenessStartMs: number;
   readonly crashes: number;
+  /** Times the chaos crashed several honest replicas together (only with crash groups). */
+  readonly crashGroups?: number;
   /** Faults the honest replicas reported about their peers, by kind. */
   readonly faultsReported: Record<string, number>;
   /** Sync requests, and sync answers a forging peer tampered with. */
@@ -78,18 +98,68 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
   const faults = options.faults ?? NO_FAULTS;
   const byzantine = options.byzantine ?? [];
   const root = new Prng(options.seed);
+  const n = options.validators;
+  const setChanges = options.setChanges ?? 0;
+  const dbft = options.selection === "dbft";
+  // Validators a run may add: one that comes online (an observer slot until elected; two from
+  // three changes on) and one that never does. DBFT adds zero-weight registrants, which never
+  // come online either. Every slot receives every broadcast, so slots are what a run costs.
+  const onlineCount = setChanges === 0 ? 0 : setChanges >= 3 ? 2 : 1;
+  const extraKeys = extraValidatorKeys(n, setChanges > 0 ? onlineCount + 1 : 0);
+  const online = extraKeys.slice(0, onlineCount);
+  const offline = extraKeys.slice(onlineCount);
+  const registrants = dbft && setChanges > 0 ? lowRegistrants(Math.min(n, 4)) : [];
+  const observers = observerKeys(options.observers ?? 0);
   const genesis = simGenesis({
-    validators: options.validators,
+    validators: n,
     selection: options.selection,
     accounts: options.accounts ?? 16,
     maxDelayMs: faults.delayMs.max,
+    ...(dbft && setChanges > 0 ? { governanceVoters: 1 } : {}),
   });
   const params = genesis.genesis.consensus;
+  const names = new Map<ValidatorId, string>();
+  genesis.validatorKeys.forEach((k, i) => names.set(toHex(k.publicKey), `v${i}`));
+  extraKeys.forEach((k, i) => names.set(toHex(k.publicKey), `v${n + i}`));
+  registrants.forEach((k, i) => names.set(toHex(k.publicKey), `r${i}`));
+  observers.forEach((k, i) => names.set(toHex(k.publicKey), `o${i}`));
+  const extraSlots = [
+    ...online.map((pair, i) => ({ pair, index: n + i, name: `v${n + i}` })),
+    ...observers.map((pair, i) => ({ pair, index: n + extraKeys.length + i, name: `o${i}` })),
+  ];
+  const governance =
+    setChanges === 0
+      ? null
+      : new GovernanceClient(root.fork("governance"), {
+          chainId: genesis.chainId,
+          selection: genesis.selection,
+          changes: setChanges,
+          ...(options.setChangeKinds === undefined ? {} : { kinds: options.setChangeKinds }),
+          voters: [...genesis.validatorKeys, ...online],
+          byzantine: new Set(byzantine.map((b) => toHex(genesis.validatorKeys[b.index]!.publicKey))),
+          onlineExtras: online,
+          offline,
+          dbftVoter: genesis.voterKeys[0] ?? null,
+          registrants,
+          names,
+          resendMs: 40 * params.tickMs,
+        });
   const network = new VirtualNetwork(root.fork("network"), { drop: faults.drop, duplicate: faults.duplicate, delayMs: faults.delayMs });
   let clock = 0;
   const verifyCache = new VerifyCache(200_000);
-  const checker = new InvariantChecker(genesis.chainId, genesis.init.genesisHash, () => clock, (...args) => verifyCache.verify(...args));
-  const cluster = new Cluster({ genesis, byzantine, network, prng: root, checker, verifyCache, clientIntervalMs: (options.accounts ?? 16) > 0 ? 2 * params.tickMs : 0 });
+  const checker = new InvariantChecker(genesis.chainId, genesis.init.genesisHash, () => clock, (...args) => verifyCache.verify(...args), names);
+  const cluster = new Cluster({
+    genesis,
+    byzantine,
+    network,
+    prng: root,
+    checker,
+    verifyCache,
+    clientIntervalMs: (options.accounts ?? 16) > 0 || governance !== null ? 2 * params.tickMs : 0,
+    extraSlots,
+    governance,
+    ...(dbft && governance !== null ? { dbftVotes: false } : {}),
+  });
   await cluster.start();
 
   const honest = cluster.honestSlots();
@@ -106,6 +176,7 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
   const safetyMs = scheduleFaults(cluster, network, root.fork("chaos"), faults, plannedMs, timeoutMs, capMs);
   const maxEvents = options.maxEvents ?? 2_000 + options.heights * cluster.slots.length * 4_000;
   const chaosPrng = root.fork("crash-targets");
+  const groupPrng = options.crashGroups === true ? root.fork("crash-groups") : null;
 
   const keep = options.trace ?? 0;
   const trace: { time: number; event: SimEvent }[] = [];
@@ -115,6 +186,7 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
   let target = options.heights;
   let deadline = Number.POSITIVE_INFINITY;
   let reported = 0;
+  let crashGroups = 0;
 
   const maxHonest = (): number => Math.max(0, ...honest.map((s) => cluster.headOf(s)));
   const startLiveness = async (): Promise<void> => {
@@ -125,7 +197,8 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
     for (const slot of cluster.slots) if (!slot.up) await cluster.restart(slot);
     target = Math.max(options.heights, maxHonest() + 1);
     const remaining = target - Math.min(...honest.map((s) => cluster.headOf(s)));
-    deadline = cluster.now + livenessBoundMs(params, byzantine.length, faults.delayMs.max, remaining);
+    // Members that never come online cost view changes as Byzantine ones do.
+    deadline = cluster.now + livenessBoundMs(params, byzantine.length + offline.length, faults.delayMs.max, remaining);
   };
 
   for (;;) {
@@ -141,7 +214,7 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
     if (event.kind === "liveness") {
       if (phase === "safety") await startLiveness();
     } else if (event.kind === "chaos") {
-      if (phase === "safety") await chaosCrash(cluster, chaosPrng, f, timeoutMs, capMs);
+      if (phase === "safety" && (await chaosCrash(cluster, chaosPrng, groupPrng, f, timeoutMs, capMs))) crashGroups++;
     } else {
       await cluster.handle(event);
     }
@@ -168,6 +241,7 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
 
   const heights: Record<string, number> = {};
   for (const slot of cluster.slots) if (slot.twin !== 1) heights[String(slot.index)] = cluster.headOf(slot);
+  const setChangeLog = checker.setChanges();
   const summary: SimSummary = {
     seed: options.seed,
     validators: options.validators,
@@ -175,6 +249,10 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
     byzantine: formatByzantineSpec(byzantine),
     faults: formatFaultSpec(faults),
     heights,
+    observers: observers.length,
+    setChanges: setChangeLog.length,
+    ...(setChanges > 0 || setChangeLog.length > 0 ? { setChangeLog } : {}),
+    ...(governance === null ? {} : { governance: [...governance.log] }),
     minHonestHeight: Math.min(...honest.map((s) => cluster.headOf(s))),
     target,
     viewChanges: cluster.counters.views.size,
@@ -183,6 +261,7 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
     virtualMs: cluster.now,
     livenessStartMs,
     crashes: cluster.slots.reduce((sum, s) => sum + s.crashes, 0),
+    ...(groupPrng === null ? {} : { crashGroups }),
     faultsReported: Object.fromEntries([...cluster.counters.faultsReported.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))),
     syncRequests: cluster.counters.syncRequests,
     attacks: Object.fromEntries([...cluster.plan.acted.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))),
@@ -197,6 +276,19 @@ function checkOptions(options: SimOptions): void {
   if (!Number.isSafeInteger(options.seed) || options.seed < 0 || options.seed > 0xffff_ffff) throw new RangeError("seed must be an integer from 0 to 2^32-1");
   if (!Number.isSafeInteger(options.validators) || options.validators < 4 || options.validators > 64) throw new RangeError("validators must be from 4 to 64");
   if (!Number.isSafeInteger(options.heights) || options.heights < 1) throw new RangeError("heights must be a positive integer");
+  const setChanges = options.setChanges ?? 0;
+  if (!Number.isSafeInteger(setChanges) || setChanges < 0 || setChanges > 1000) throw new RangeError("setChanges must be from 0 to 1000");
+  const observers = options.observers ?? 0;
+  if (!Number.isSafeInteger(observers) || observers < 0 || observers > 16) throw new RangeError("observers must be from 0 to 16");
+}
+
+/**
+ * DBFT registrants as an attacker picks them: the keys that sort lowest of a few dozen, so a rule
+ * that filled seats in key order would hand them the set.
+ */
+function lowRegistrants(count: number): KeyPair[] {
+  const keys = Array.from({ length: 24 }, (_, i) => simKey(`registrant-${i}`));
+  return keys.sort((a, b) => (toHex(a.publicKey) < toHex(b.publicKey) ? -1 : 1)).slice(0, count);
 }
 
 /**
@@ -231,17 +323,30 @@ function scheduleFaults(cluster: Cluster, network: VirtualNetwork, prng: Prng, f
 
 /**
  * Crash a random honest slot that is up (at most f+1 down at once) and schedule its restart:
- * usually within a few timeouts, sometimes after one as long as the capped timeout.
+ * usually within a few timeouts, sometimes after one as long as the capped timeout. With crash
+ * groups, sometimes 2..f+1 honest slots crash together and restart together: with f Byzantine
+ * that leaves fewer than a quorum up, so nothing moves until they are back, and they come back
+ * from their stores alone (their votes are durable, so safety holds with any number down).
  */
-async function chaosCrash(cluster: Cluster, prng: Prng, f: number, timeoutMs: number, capMs: number): Promise<void> {
+async function chaosCrash(cluster: Cluster, prng: Prng, groupPrng: Prng | null, f: number, timeoutMs: number, capMs: number): Promise<boolean> {
   const honest = cluster.honestSlots();
   const down = honest.filter((s) => !s.up).length;
   const up = honest.filter((s) => s.up && !s.halted);
-  if (down > f || up.length === 0) return;
+  if (down > f || up.length === 0) return false;
+  if (groupPrng !== null && down === 0 && up.length >= 2 && groupPrng.chance(0.35)) {
+    const victims = groupPrng.shuffle(up).slice(0, groupPrng.range(2, Math.min(up.length, Math.max(2, f + 1))));
+    const downtime = groupPrng.chance(0.2) ? groupPrng.range(capMs, 2 * capMs) : groupPrng.range(Math.floor(timeoutMs / 2), 3 * timeoutMs);
+    for (const victim of victims) {
+      await cluster.handle({ kind: "crash", slot: victim.slot, torn: groupPrng.chance(0.5) });
+      cluster.queue.after(downtime, { kind: "restart", slot: victim.slot });
+    }
+    return true;
+  }
   const victim: Slot = prng.pick(up);
   await cluster.handle({ kind: "crash", slot: victim.slot, torn: prng.chance(0.5) });
   const downtime = prng.chance(0.2) ? prng.range(capMs, 2 * capMs) : prng.range(Math.floor(timeoutMs / 2), 3 * timeoutMs);
   cluster.queue.after(downtime, { kind: "restart", slot: victim.slot });
+  return false;
 }
 
 // ---- trace -----------------------------------------------------------------------------------
@@ -249,12 +354,12 @@ async function chaosCrash(cluster: Cluster, prng: Prng, f: number, timeoutMs: nu
 function slotName(cluster: Cluster, slot: number): string {
   const s = cluster.slots[slot];
   if (s === undefined) return `?${slot}`;
-  return `v${s.index}${s.twin === 1 ? "'" : ""}`;
+  return `${s.name}${s.twin === 1 ? "'" : ""}`;
 }
 
 function describeMessage(cluster: Cluster, m: ConsensusMessage): string {
   const from = cluster.slots.find((s) => s.id === m.from);
-  const who = from === undefined ? m.from.slice(0, 8) : `v${from.index}`;
+  const who = from === undefined ? m.from.slice(0, 8) : from.name;
   switch (m.type) {
     case "pre-prepare":
       return `pre-prepare h=${m.height} v=${m.view} block=${m.block.id.slice(0, 8)} txs=${m.block.txs.length} by ${who}`;

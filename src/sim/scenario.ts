@@ -1,5 +1,6 @@
 // Random scenarios for seeded sweeps: from one seed, a cluster size, a selection module, up to f
-// Byzantine validators with one or two behaviours each, a fault mix and a target height. The
+// Byzantine validators with one or two behaviours each, a fault mix and a target height; and in
+// some seeds validator-set changes, observers, and crashes of several honest replicas at once. The
 // sweep in `npm test` and `triad sim --random` draw from here, so a failing sweep case is
 // reproduced by its seed alone.
 import { faultTolerance } from "../chain/index.js";
@@ -20,6 +21,10 @@ export interface ScenarioOptions {
   readonly overF?: number;
   /** Fault kinds to draw from. Default: all. */
   readonly faults?: readonly ("drop" | "dup" | "delay" | "partition" | "crash")[];
+  /** How often a seed makes 1..3 validator-set changes. Default 0.25. */
+  readonly setChangeChance?: number;
+  /** How often a seed runs 1..2 observers. Default 0.15. */
+  readonly observerChance?: number;
 }
 
 export function randomScenario(seed: number, options: ScenarioOptions = {}): SimOptions {
@@ -46,5 +51,23 @@ export function randomScenario(seed: number, options: ScenarioOptions = {}): Sim
     crash: on("crash", 0.35),
   };
   const heights = options.heights ?? { min: 6, max: 15 };
-  return { seed, validators, selection, byzantine, faults, heights: prng.range(heights.min, heights.max) };
+  let target = prng.range(heights.min, heights.max);
+  // Drawn after everything above, so the draws above are what they always were for a seed.
+  const setChanges = prng.chance(options.setChangeChance ?? 0.25) ? prng.pick([1, 2, 2, 3]) : 0;
+  const observers = prng.chance(options.observerChance ?? 0.15) ? prng.range(1, 2) : 0;
+  const crashGroups = faults.crash && prng.chance(0.5);
+  // Room for the changes to take effect: a PoA vote passes in a block or two; a DBFT ballot
+  // waits for the epoch boundary (and the first for the candidates' registrations).
+  if (setChanges > 0) target = Math.max(target, selection === "poa" ? 3 + 3 * setChanges : 4 + 4 * setChanges);
+  return {
+    seed,
+    validators,
+    selection,
+    byzantine,
+    faults,
+    heights: target,
+    ...(setChanges > 0 ? { setChanges } : {}),
+    ...(observers > 0 ? { observers } : {}),
+    ...(crashGroups ? { crashGroups } : {}),
+  };
 }

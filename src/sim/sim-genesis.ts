@@ -32,6 +32,11 @@ export interface SimGenesisOptions {
   /** The slowest one-way message delay the run allows. */
   readonly maxDelayMs: number;
   readonly params?: Partial<ConsensusParams>;
+  /**
+   * Funded accounts that only the governance client uses (DBFT votes), outside the genesis
+   * validators and the client accounts. 0 (the default) leaves the genesis as it always was.
+   */
+  readonly governanceVoters?: number;
 }
 
 export interface SimGenesis {
@@ -43,6 +48,21 @@ export interface SimGenesis {
   /** validator-i's key pair, by index. */
   readonly validatorKeys: readonly KeyPair[];
   readonly accountKeys: readonly KeyPair[];
+  /** Funded accounts of the governance client (voter-i). */
+  readonly voterKeys: readonly KeyPair[];
+}
+
+/** A governance voter's balance: far above every client account together, so its vote decides. */
+export const SIM_VOTER_BALANCE = 1_000_000_000_000_000n;
+
+/** Key pairs beyond the genesis validators, for validators a run adds (validator-n …). */
+export function extraValidatorKeys(validators: number, count: number): KeyPair[] {
+  return Array.from({ length: count }, (_, i) => simKey(`validator-${validators + i}`));
+}
+
+/** Key pairs of the observer slots (observer-i): they follow the chain and never validate. */
+export function observerKeys(count: number): KeyPair[] {
+  return Array.from({ length: count }, (_, i) => simKey(`observer-${i}`));
 }
 
 /** Consensus parameters for a simulation whose messages take at most `maxDelayMs`. */
@@ -86,6 +106,7 @@ export function simSigner(pair: KeyPair): Signer {
 export function simGenesis(options: SimGenesisOptions): SimGenesis {
   const validatorKeys = Array.from({ length: options.validators }, (_, i) => simKey(`validator-${i}`));
   const accountKeys = Array.from({ length: options.accounts }, (_, i) => simKey(`account-${i}`));
+  const voterKeys = Array.from({ length: options.governanceVoters ?? 0 }, (_, i) => simKey(`voter-${i}`));
   const validators = validatorKeys.map((k, i) => ({ id: toHex(k.publicKey), name: `validator-${i}` }));
   const dbft = options.selection === "dbft";
   const genesis = parseGenesis({
@@ -95,7 +116,10 @@ export function simGenesis(options: SimGenesisOptions): SimGenesis {
     selection: dbft ? { name: "dbft", epochLength: SIM_EPOCH_LENGTH, validatorCount: options.validators } : { name: "poa" },
     validators,
     ...(dbft ? { candidates: validators } : {}),
-    accounts: accountKeys.map((k, i) => ({ id: toHex(k.publicKey), balance: SIM_ACCOUNT_BALANCE.toString(), name: `account-${i}` })),
+    accounts: [
+      ...accountKeys.map((k, i) => ({ id: toHex(k.publicKey), balance: SIM_ACCOUNT_BALANCE.toString(), name: `account-${i}` })),
+      ...voterKeys.map((k, i) => ({ id: toHex(k.publicKey), balance: SIM_VOTER_BALANCE.toString(), name: `voter-${i}` })),
+    ],
     consensus: simConsensusParams(options.maxDelayMs, options.params),
   });
   const selection = selectionFor(genesis.selection.name);
@@ -105,5 +129,5 @@ export function simGenesis(options: SimGenesisOptions): SimGenesis {
     writes: genesisStateWrites(genesis, selection),
     validators: selection.fromGenesis(genesis),
   };
-  return { genesis, init, selection, registry: chainRegistry(selection), chainId: genesis.chainId, validatorKeys, accountKeys };
+  return { genesis, init, selection, registry: chainRegistry(selection), chainId: genesis.chainId, validatorKeys, accountKeys, voterKeys };
 }

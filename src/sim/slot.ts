@@ -1,6 +1,7 @@
-// One simulated process slot: a validator, or one of the two copies of a twin (same key, own
-// stores), and the events of the simulation's queue. The stores model the disk: they outlive the
-// Driver, which a crash drops and a restart replaces.
+// One simulated process slot: a validator, one of the two copies of a twin (same key, own
+// stores), a validator a run adds later (an observer until the set includes it) or an observer;
+// and the events of the simulation's queue. The stores model the disk: they outlive the Driver,
+// which a crash drops and a restart replaces.
 import type { Mempool, Signer, ValidatorId } from "../chain/index.js";
 import { MemoryBlockStore, MemoryVoteStore } from "../store/memory.js";
 import type { Action } from "../consensus/io.js";
@@ -43,6 +44,8 @@ export class Slot implements CheckedNode {
     readonly behaviours: readonly BehaviourName[],
     /** 0 or 1 for the two copies of a twin; null otherwise. */
     readonly twin: 0 | 1 | null,
+    /** How traces and summaries name it: v<index> for a validator key, o<i> for an observer. */
+    readonly name: string = `v${index}`,
   ) {}
 
   get honest(): boolean {

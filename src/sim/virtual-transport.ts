@@ -78,6 +78,7 @@ export class VirtualTransport {
     }
     const targets = to === null ? this.slots : (this.slotsById.get(to) ?? []);
     const now = this.queue.now;
+    this.silenceLuredDecider(from, wire, now);
     for (const target of targets) {
       if (target === from) continue;
       this.counters.messages++;
@@ -85,6 +86,23 @@ export class VirtualTransport {
         this.queue.at(now + delay, { kind: "deliver", slot: target.slot, from: from.slot, message: wire });
       }
     }
+  }
+
+  /**
+   * The lone-decider attack's network half: a decider the plan lured for this (height, view) is
+   * silenced as its commit goes out, so it decides on the commits it hears while nobody hears it.
+   */
+  private silenceLuredDecider(from: Slot, m: ConsensusMessage, now: number): void {
+    if (this.plan === null || !this.plan.hasLurers || m.type !== "commit" || !from.honest || !from.up) return;
+    let members: readonly ValidatorId[];
+    try {
+      members = from.store.validatorsAt(m.height).members;
+    } catch {
+      return;
+    }
+    if (!this.plan.lure(m.height, m.view, members).includes(from.id)) return;
+    this.plan.count("lone-decider:silenced");
+    this.network.silence(from.slot, now, now + this.plan.lureSilenceMs);
   }
 
   private async fetchBlocks(slot: Slot, peers: readonly ValidatorId[], fromHeight: number, count: number): Promise<readonly SealedBlock[]> {

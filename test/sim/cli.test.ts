@@ -38,6 +38,19 @@ describe("triad sim", () => {
       expect(help.stdout).toContain(`  ${word} `);
     }
     for (const word of ["drop", "dup", "delay", "partition", "crash"]) expect(help.stdout).toContain(`  ${word} `);
+    for (const flag of ["--set-changes <n>", "--observers <k>", "--crash-groups"]) expect(help.stdout).toContain(flag);
+  }, 60_000);
+
+  it("runs set changes and observers, and reports them", () => {
+    const args = ["sim", "--validators", "4", "--selection", "poa", "--set-changes", "2", "--observers", "1", "--heights", "12", "--seed", "3"];
+    const run = runCli(args);
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/seed 3: ok .* 2 set changes, 1 observers, /);
+    const json = JSON.parse(runCli([...args, "--json"]).stdout.trim()) as { setChanges: number; observers: number; governance: string[] };
+    expect(json.setChanges).toBe(2);
+    expect(json.observers).toBe(1);
+    expect(json.governance).toHaveLength(2);
   }, 60_000);
 
   it("exits 1 past f with the seed, a trace and the replay command", () => {
