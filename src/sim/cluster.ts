@@ -204,7 +204,7 @@ export class Cluster {
     const g = this.options.genesis;
     const params = g.genesis.consensus;
     // What this node's own chain says of the set deciding a height (null beyond its next height).
-    const setAt = (height: number): ValidatorSet | null => (slot.up && height === slot.store.head().height + 1 ? slot.store.validatorsAt(height) : null);
+    const setAt = (height: number): ValidatorSet | null => (slot.up && height >= 1 && height <= slot.store.head().height + 1 ? slot.store.validatorsAt(height) : null);
     return {
       chainId: g.chainId,
       self: slot.id,
