@@ -66,11 +66,11 @@ describe("AttackPlan", () => {
       expect(deciders).toHaveLength(2);
       expect(deciders).not.toContain("c3");
     }
-    // Another Byzantine node, which may send its commit to everyone, takes a third decider.
+    // Another Byzantine node might send its commit to everyone: then the others could decide
+    // without the deciders, unless they stay short of a quorum, which one lone-decider at n = 7
+    // cannot also make up in the view change: no lure is attempted.
     const two = new AttackPlan(new Prng(3).fork("attack-plan"), ["c3", "f6"], [], ["c3"], 100);
-    const more = heights.map((h) => two.lure(h, 0, members)).filter((d) => d.length > 0);
-    expect(more.length).toBeGreaterThan(0);
-    for (const deciders of more) expect(deciders).toHaveLength(3);
+    expect(heights.map((h) => two.lure(h, 0, members))).toEqual(heights.map(() => []));
     // No lone-decider in the run: nothing is lured.
     expect(heights.map((h) => new AttackPlan(new Prng(3).fork("attack-plan"), ["c3"]).lure(h, 0, members))).toEqual(heights.map(() => []));
   });
