@@ -34,8 +34,6 @@ export class AttackPlan {
   private readonly stories = new Map<string, Story>();
   private readonly lurers: ReadonlySet<ValidatorId>;
   private readonly lures = new Map<string, readonly ValidatorId[]>();
-  /** Heights at which some view was lured (a lone-decider new primary then lies about it). */
-  private readonly luredHeights = new Set<number>();
 
   constructor(
     private readonly prng: Prng,
@@ -145,13 +143,6 @@ export class AttackPlan {
     // Fewest deciders that leave the rest short of a quorum, even with the other Byzantine commits.
     const deciders = honest.length + others - q + 1;
     const lured = lurers > 0 && deciders >= 1 && honest.length - deciders + lurers >= q && prng.chance(0.5);
-    if (lured) this.luredHeights.add(height);
-    if (this.luredHeights.size > KEEP) this.luredHeights.delete(this.luredHeights.values().next().value!);
     return bounded(this.lures, key, lured ? honest.slice(0, deciders) : []);
-  }
-
-  /** Was some view of `height` lured? */
-  wasLured(height: number): boolean {
-    return this.luredHeights.has(height);
   }
 }

@@ -54,4 +54,24 @@ describe("AttackPlan", () => {
     plan.count("x:y", 2);
     expect(plan.acted.get("x:y")).toBe(3);
   });
+
+  it("lures a slot with the fewest honest deciders that leave the others short of a quorum", () => {
+    const heights = [1, 2, 3, 4, 5, 6, 7, 8];
+    // n = 7 (q = 5), one lone-decider among 6 honest: two decide, the other four plus it are a quorum.
+    const one = new AttackPlan(new Prng(3).fork("attack-plan"), ["c3"], [], ["c3"], 100);
+    const lured = heights.map((h) => one.lure(h, 0, members)).filter((d) => d.length > 0);
+    expect(lured.length).toBeGreaterThan(0);
+    expect(lured.length).toBeLessThan(heights.length);
+    for (const deciders of lured) {
+      expect(deciders).toHaveLength(2);
+      expect(deciders).not.toContain("c3");
+    }
+    // Another Byzantine node might send its commit to everyone: then the others could decide
+    // without the deciders, unless they stay short of a quorum, which one lone-decider at n = 7
+    // cannot also make up in the view change: no lure is attempted.
+    const two = new AttackPlan(new Prng(3).fork("attack-plan"), ["c3", "f6"], [], ["c3"], 100);
+    expect(heights.map((h) => two.lure(h, 0, members))).toEqual(heights.map(() => []));
+    // No lone-decider in the run: nothing is lured.
+    expect(heights.map((h) => new AttackPlan(new Prng(3).fork("attack-plan"), ["c3"]).lure(h, 0, members))).toEqual(heights.map(() => []));
+  });
 });

@@ -91,4 +91,15 @@ describe("VirtualNetwork", () => {
     expect(oneWay.deaf!.size).toBeGreaterThan(0);
     for (const s of oneWay.deaf!) expect(oneWay.group.has(s)).toBe(false);
   });
+
+  it("silence() cuts one slot's outgoing links until it heals, and never after heal()", () => {
+    const net = new VirtualNetwork(new Prng(5), calm);
+    net.silence(0, 10, 20);
+    expect(net.reachable(0, 1, 15)).toBe(false);
+    expect(net.reachable(1, 0, 15)).toBe(true);
+    expect(net.reachable(0, 1, 20)).toBe(true);
+    net.heal();
+    net.silence(0, 30, 40);
+    expect(net.reachable(0, 1, 35)).toBe(true);
+  });
 });
