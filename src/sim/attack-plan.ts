@@ -24,6 +24,15 @@ function bounded<K, V>(map: Map<K, V>, key: K, value: V): V {
   return value;
 }
 
+export interface LureOptions {
+  /** The Byzantine nodes with lone-decider. */
+  readonly lurers: readonly ValidatorId[];
+  /** How long the adversarial network silences a lured decider (virtual ms). */
+  readonly silenceMs: number;
+  /** The selection's primary of (height, view) for a set of members. */
+  primary(members: readonly ValidatorId[], height: number, view: number): ValidatorId;
+}
+
 export class AttackPlan {
   /** What the behaviours did, by "behaviour:act" (the simulation summary shows it). */
   readonly acted = new Map<string, number>();
@@ -40,14 +49,16 @@ export class AttackPlan {
     byzantine: readonly ValidatorId[],
     /** The Byzantine nodes with adversarial-newview. */
     hiders: readonly ValidatorId[] = [],
-    /** The Byzantine nodes with lone-decider. */
-    lurers: readonly ValidatorId[] = [],
-    /** How long the adversarial network silences a lured decider (virtual ms). */
-    readonly lureSilenceMs = 0,
+    private readonly lureOptions: LureOptions | null = null,
   ) {
     this.byzantine = new Set(byzantine);
     this.hiders = new Set(hiders);
-    this.lurers = new Set(lurers);
+    this.lurers = new Set(lureOptions?.lurers ?? []);
+  }
+
+  /** How long the adversarial network silences a lured decider (virtual ms). */
+  get lureSilenceMs(): number {
+    return this.lureOptions?.silenceMs ?? 0;
   }
 
   get hasLurers(): boolean {
@@ -142,7 +153,9 @@ export class AttackPlan {
     const others = members.filter((m) => this.byzantine.has(m) && !this.lurers.has(m)).length;
     // Fewest deciders that leave the rest short of a quorum, even with the other Byzantine commits.
     const deciders = honest.length + others - q + 1;
-    const lured = lurers > 0 && deciders >= 1 && honest.length - deciders + lurers >= q && prng.chance(0.5);
+    // Most often when a lone-decider is the next view's primary: then it can also lie in the new-view.
+    const nextIsLurer = this.lurers.has(this.lureOptions!.primary(members, height, view + 1));
+    const lured = lurers > 0 && deciders >= 1 && honest.length - deciders + lurers >= q && prng.chance(nextIsLurer ? 0.9 : 0.4);
     return bounded(this.lures, key, lured ? honest.slice(0, deciders) : []);
   }
 }

