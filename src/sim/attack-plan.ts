@@ -133,13 +133,13 @@ export class AttackPlan {
 
   /**
    * The lone-decider attack on (height, view): the honest members that are to decide alone, or []
-   * when this slot is not lured (half of them are, drawn per slot). The lone-decider nodes send
-   * their commit to the deciders only, and the adversarial network silences each decider once it
-   * sends its commit. So the deciders hold a quorum of commits (every honest commit reaches them)
-   * while the other honest members must not: they are fewer than a quorum even with the commits
-   * of Byzantine nodes that do not take part, yet with the lone-decider nodes they are a quorum
-   * that can finish a view change. Then only a new-view that re-proposes the prepared block keeps
-   * the other members from deciding something else at this height.
+   * when this slot is not lured (drawn per slot). In a lured slot every Byzantine node sends its
+   * commit to the deciders only (they all follow this plan), and the adversarial network silences
+   * each decider once it sends its commit. So the deciders hold a quorum of commits (every commit
+   * reaches them) while the other honest members stay one short; with the lone-decider nodes,
+   * which play the height on after deciding it, they are still a quorum that can change the view.
+   * Then only a new-view that re-proposes the prepared block keeps them from deciding another
+   * block at this height.
    */
   lure(height: number, view: number, members: readonly ValidatorId[]): readonly ValidatorId[] {
     if (this.lurers.size === 0) return [];
@@ -150,9 +150,8 @@ export class AttackPlan {
     const q = quorumSize(members.length);
     const honest = prng.shuffle(this.honest(members));
     const lurers = members.filter((m) => this.lurers.has(m)).length;
-    const others = members.filter((m) => this.byzantine.has(m) && !this.lurers.has(m)).length;
-    // Fewest deciders that leave the rest short of a quorum, even with the other Byzantine commits.
-    const deciders = honest.length + others - q + 1;
+    // The fewest deciders that leave the other honest members short of a quorum.
+    const deciders = honest.length - q + 1;
     // Most often when a lone-decider is the next view's primary: then it can also lie in the new-view.
     const nextIsLurer = this.lurers.has(this.lureOptions!.primary(members, height, view + 1));
     const lured = lurers > 0 && deciders >= 1 && honest.length - deciders + lurers >= q && prng.chance(nextIsLurer ? 0.9 : 0.4);

@@ -14,7 +14,7 @@ import { adversarialNewView } from "./adversarial-newview.js";
 import { forge, invalidBlock, lyingNewView, prepareAsCommit, replay, silent, slowPrimary, viewChangeSpam } from "./classic.js";
 import type { Behaviour, BehaviourContext, SimActionFilter } from "./context.js";
 import { hugeView, wrongHeaderView } from "./header-view.js";
-import { loneDecider } from "./lone-decider.js";
+import { loneDecider, luredCommits } from "./lone-decider.js";
 import { conflictingVotes, equivocate, splitBrain, withhold } from "./split.js";
 
 export type { BehaviourContext, SimActionFilter } from "./context.js";
@@ -27,6 +27,8 @@ export function behaviourFilter(names: readonly BehaviourName[], ctx: BehaviourC
     const make = FACTORIES[name];
     if (make !== null) stages.push(make(ctx));
   }
+  // A lone-decider's lure needs every Byzantine node's commit kept from the non-deciders.
+  if (ctx.plan.hasLurers && !names.includes("lone-decider")) stages.push(luredCommits(ctx));
   return (actions, input) => {
     let out = actions;
     for (const stage of stages) out = stage(out, input);

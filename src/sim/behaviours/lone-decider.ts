@@ -27,7 +27,7 @@ const KEEP = 8;
 /**
  * In a lured (height, view) (the run's AttackPlan draws them; the adversarial network silences
  * each decider once its commit is out) our commit goes to the plan's deciders and the other
- * Byzantine nodes only. Our replica hears every honest commit and decides too, so from then on
+ * Byzantine nodes only (luredCommits, which every Byzantine node of the run applies). Our replica hears every honest commit and decides too, so from then on
  * we play the height on by hand, signing with our own key: a view-change when the others ask for
  * a new view, a prepare and a commit for what a later primary proposes, and, as that primary, a
  * new-view that claims nothing was prepared with a fresh block. A correct backup recomputes the
@@ -112,23 +112,36 @@ export function loneDecider(ctx: BehaviourContext): Behaviour {
     return [];
   };
 
+  const withhold = luredCommits(ctx);
   return (actions: readonly Action[], input: Input) => {
     if (input.type === "block-appended" && input.height + 1 > height) height = input.height + 1;
     const extra = input.type === "message" ? playOn(input.message) : [];
-    const out = actions.flatMap((a): Action[] => {
-      if (!isOutgoing(a) || a.message.from !== ctx.self) return [a];
+    for (const a of actions) {
+      if (!isOutgoing(a) || a.message.from !== ctx.self) continue;
       const m = a.message;
       if (m.type === "pre-prepare" && lured.has(m.height)) lured.get(m.height)!.block ??= m.block;
-      if (m.type !== "commit") return [a];
+      if (m.type === "commit" && ctx.plan.lure(m.height, m.view, membersOf(ctx, m.height)).length > 0) remember(m.height, m.view);
+    }
+    const out = withhold(actions, input);
+    return extra.length === 0 ? out : [...out, ...extra];
+  };
+}
+
+/**
+ * Every Byzantine node of a run with a lone-decider follows the lure: in a lured (height, view)
+ * its commit goes to the plan's deciders and the other Byzantine nodes only.
+ */
+export function luredCommits(ctx: BehaviourContext): Behaviour {
+  return (actions) =>
+    actions.flatMap((a): Action[] => {
+      if (!isOutgoing(a) || a.message.from !== ctx.self || a.message.type !== "commit") return [a];
+      const m = a.message;
       const members = membersOf(ctx, m.height);
       const deciders = ctx.plan.lure(m.height, m.view, members);
       if (deciders.length === 0) return [a];
-      remember(m.height, m.view);
       ctx.plan.count("lone-decider:commit");
       const to = new Set([...deciders, ...members.filter((id) => id !== ctx.self && ctx.plan.isByzantine(id))]);
       if (a.type === "send") return to.has(a.to) ? [a] : [];
       return sendAll([...to], m);
     });
-    return extra.length === 0 ? out : [...out, ...extra];
-  };
 }

@@ -71,11 +71,12 @@ describe("AttackPlan", () => {
       expect(deciders).toHaveLength(2);
       expect(deciders).not.toContain("c3");
     }
-    // Another Byzantine node might send its commit to everyone: then the others could decide
-    // without the deciders, unless they stay short of a quorum, which one lone-decider at n = 7
-    // cannot also make up in the view change: no lure is attempted.
+    // Every Byzantine node withholds its commit in a lured slot, so with a second one (5 honest)
+    // one decider is enough: the other four plus the lone-decider are still a quorum.
     const two = new AttackPlan(new Prng(3).fork("attack-plan"), ["c3", "f6"], [], lure(["c3"]));
-    expect(heights.map((h) => two.lure(h, 0, members))).toEqual(heights.map(() => []));
+    const fewer = heights.map((h) => two.lure(h, 0, members)).filter((d) => d.length > 0);
+    expect(fewer.length).toBeGreaterThan(0);
+    for (const deciders of fewer) expect(deciders).toHaveLength(1);
     // No lone-decider in the run: nothing is lured.
     expect(heights.map((h) => new AttackPlan(new Prng(3).fork("attack-plan"), ["c3"]).lure(h, 0, members))).toEqual(heights.map(() => []));
   });
