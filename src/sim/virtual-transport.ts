@@ -26,6 +26,8 @@ export interface TransportCounters {
 }
 
 export class VirtualTransport {
+  /** Until then Byzantine nodes hide from sync: a lone-decider lure is playing out. */
+  private lureHiddenUntil = 0;
   private readonly slotsById = new Map<ValidatorId, Slot[]>();
 
   constructor(
@@ -63,6 +65,7 @@ export class VirtualTransport {
     const network = this.network;
     return this.slots
       .filter((p) => p.id !== slot.id && p.up && network.reachable(slot.slot, p.slot, now) && network.reachable(p.slot, slot.slot, now))
+      .filter((p) => !this.hidingLure(p, now))
       .map((p) => ({ peer: p.id, height: p.store.head().height }));
   }
 
@@ -103,6 +106,15 @@ export class VirtualTransport {
     if (!this.plan.lure(m.height, m.view, members).includes(from.id)) return;
     this.plan.count("lone-decider:silenced");
     this.network.silence(from.slot, now, now + this.plan.lureSilenceMs);
+    this.lureHiddenUntil = Math.max(this.lureHiddenUntil, now + this.plan.lureSilenceMs);
+  }
+
+  /**
+   * While a lure plays out, Byzantine nodes (which decided the lured block too) neither serve
+   * blocks nor answer head checks: the others must not learn the decided block by sync.
+   */
+  private hidingLure(peer: Slot, now: number): boolean {
+    return !peer.honest && now < this.lureHiddenUntil;
   }
 
   private async fetchBlocks(slot: Slot, peers: readonly ValidatorId[], fromHeight: number, count: number): Promise<readonly SealedBlock[]> {
@@ -111,7 +123,8 @@ export class VirtualTransport {
     const network = this.network;
     const candidates = peers
       .flatMap((id) => this.slotsById.get(id) ?? [])
-      .filter((p) => p !== slot && p.up && network.reachable(slot.slot, p.slot, now) && network.reachable(p.slot, slot.slot, now));
+      .filter((p) => p !== slot && p.up && network.reachable(slot.slot, p.slot, now) && network.reachable(p.slot, slot.slot, now))
+      .filter((p) => !this.hidingLure(p, now));
     for (const peer of this.prng.shuffle(candidates)) {
       const head = peer.store.head().height;
       const lying = peer.behaviours.includes("bad-sync-server");
