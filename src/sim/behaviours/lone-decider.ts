@@ -19,7 +19,12 @@ interface Lured {
   readonly sent: Set<string>;
   /** The block proposed in the lured view (its txs make a fresh block valid). */
   block?: Block;
+  /** Our latest message of each kind at this height, repeated on ticks as a replica repeats its own. */
+  readonly latest: Map<ConsensusMessage["type"], ConsensusMessage>;
 }
+
+/** Ticks between repeats of what we sent at a lured height (messages get lost). */
+const REPEAT_TICKS = 4;
 
 /** Lured heights kept: the attack only plays out at the height just decided. */
 const KEEP = 8;
@@ -40,9 +45,16 @@ export function loneDecider(ctx: BehaviourContext): Behaviour {
 
   const remember = (h: number, view: number): void => {
     if (lured.has(h)) return;
-    lured.set(h, { height: h, view, viewChanges: new Map(), sent: new Set() });
+    lured.set(h, { height: h, view, viewChanges: new Map(), sent: new Set(), latest: new Map() });
     if (lured.size > KEEP) lured.delete(lured.keys().next().value!);
   };
+
+  /** Broadcast `messages` at lured height `l`, remembered for repeats. */
+  const send = (l: Lured, messages: readonly ConsensusMessage[]): Action[] =>
+    messages.map((message) => {
+      l.latest.set(message.type, message);
+      return { type: "broadcast", message };
+    });
 
   const record = (l: Lured, vc: ViewChange): Map<ValidatorId, ViewChange> => {
     const byView = l.viewChanges.get(vc.newView) ?? new Map<ValidatorId, ViewChange>();
@@ -60,7 +72,7 @@ export function loneDecider(ctx: BehaviourContext): Behaviour {
       const own = resign(ctx, { type: "view-change", chainId: ctx.chainId, height: l.height, newView: vc.newView, prepared: null, preparedBlock: null, from: ctx.self, signature: new Uint8Array(64) } satisfies ViewChange);
       byView.set(ctx.self, own);
       ctx.plan.count("lone-decider:view-change");
-      out.push({ type: "broadcast", message: own });
+      out.push(...send(l, [own]));
     }
     return [...out, ...lyingNewView(l, vc.newView)];
   };
@@ -79,7 +91,7 @@ export function loneDecider(ctx: BehaviourContext): Behaviour {
     const fresh = makeBlock({ ...block.header, view, proposer: ctx.self }, block.txs);
     const pp = resign(ctx, { type: "pre-prepare", chainId: ctx.chainId, height: l.height, view, block: fresh, from: ctx.self, signature: new Uint8Array(64) } satisfies PrePrepare);
     ctx.plan.count("lone-decider:new-view-lie");
-    return [{ type: "broadcast", message: nv }, { type: "broadcast", message: pp }, ...votes(l, pp)];
+    return [...send(l, [nv, pp]), ...votes(l, pp)];
   };
 
   /** A prepare and a commit for a later view's proposal (we are past the height: no checks). */
@@ -88,10 +100,7 @@ export function loneDecider(ctx: BehaviourContext): Behaviour {
     l.sent.add(`votes/${pp.view}`);
     ctx.plan.count("lone-decider:votes");
     const base = { chainId: ctx.chainId, height: l.height, view: pp.view, blockHash: pp.block.hash, from: ctx.self, signature: new Uint8Array(64) };
-    return [
-      { type: "broadcast", message: resign(ctx, { type: "prepare", ...base }) },
-      { type: "broadcast", message: resign(ctx, { type: "commit", ...base }) },
-    ];
+    return send(l, [resign(ctx, { type: "prepare", ...base }), resign(ctx, { type: "commit", ...base })]);
   };
 
   /** Input for a lured height our replica has left behind. */
@@ -112,10 +121,20 @@ export function loneDecider(ctx: BehaviourContext): Behaviour {
     return [];
   };
 
+  /** Our repeats: what we sent at the lured heights our replica has left, every REPEAT_TICKS ticks. */
+  let ticks = 0;
+  const repeat = (): Action[] => {
+    if (++ticks % REPEAT_TICKS !== 0) return [];
+    const out: Action[] = [];
+    // Only the last two heights: once the others have moved on too, nobody listens.
+    for (const l of lured.values()) if (l.height < height && l.height >= height - 2) for (const message of l.latest.values()) out.push({ type: "broadcast", message });
+    return out;
+  };
+
   const withhold = luredCommits(ctx);
   return (actions: readonly Action[], input: Input) => {
     if (input.type === "block-appended" && input.height + 1 > height) height = input.height + 1;
-    const extra = input.type === "message" ? playOn(input.message) : [];
+    const extra = input.type === "message" ? playOn(input.message) : input.type === "tick" ? repeat() : [];
     for (const a of actions) {
       if (!isOutgoing(a) || a.message.from !== ctx.self) continue;
       const m = a.message;
