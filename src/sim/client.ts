@@ -3,37 +3,12 @@
 // account keeps at most one tx in flight; a tx that no block has taken for a while is offered to
 // other validators again, as a wallet would, so a crashed validator's lost mempool never stalls
 // an account behind a nonce gap.
-import {
-  decodeSignedTx,
-  encodeSignedTx,
-  kvPutKind,
-  MempoolError,
-  readAccount,
-  signingBytes,
-  toHex,
-  transferKind,
-  txSigningPayload,
-  type KeyPair,
-  type SignedTx,
-  type Signer,
-  type StateView,
-  type UnsignedTx,
-  type ValidatorId,
-} from "../chain/index.js";
+import { kvPutKind, transferKind, type KeyPair, type ValidatorId, type StateView } from "../chain/index.js";
 import { dbftVoteKind } from "../consensus/selection/index.js";
 import type { Prng } from "./prng.js";
-import { simSigner } from "./sim-genesis.js";
+import { offer, SimWallet, type TxBody, type TxSink } from "./wallet.js";
 
-export interface TxSink {
-  add(tx: SignedTx): unknown;
-}
-
-interface Account {
-  readonly signer: Signer;
-  readonly id: string;
-  readonly publicKey: Uint8Array;
-  inFlight: { readonly tx: SignedTx; readonly sentAt: number } | null;
-}
+export type { TxSink } from "./wallet.js";
 
 export interface SimClientOptions {
   readonly chainId: string;
@@ -49,7 +24,7 @@ export interface SimClientOptions {
 }
 
 export class SimClient {
-  private readonly accounts: Account[];
+  private readonly accounts: SimWallet[];
   submitted = 0;
   refused = 0;
 
@@ -57,12 +32,7 @@ export class SimClient {
     private readonly prng: Prng,
     private readonly options: SimClientOptions,
   ) {
-    this.accounts = options.accounts.map((pair) => ({
-      signer: simSigner(pair),
-      id: toHex(pair.publicKey),
-      publicKey: pair.publicKey,
-      inFlight: null,
-    }));
+    this.accounts = options.accounts.map((pair) => new SimWallet(pair));
   }
 
   /**
@@ -73,49 +43,25 @@ export class SimClient {
     if (sinks.length === 0 || this.accounts.length === 0) return;
     for (let i = 0; i < this.options.burst; i++) {
       const account = this.prng.pick(this.accounts);
-      const nonce = readAccount(state, account.id).nonce;
-      const pending = account.inFlight;
-      let tx: SignedTx;
-      if (pending !== null && pending.tx.nonce >= nonce) {
-        if (now - pending.sentAt < this.options.resendMs) continue;
-        tx = pending.tx;
-      } else {
-        tx = this.makeTx(account, nonce);
-      }
-      account.inFlight = { tx, sentAt: now };
+      const tx = account.next(now, state, this.options.resendMs, this.options.chainId, () => this.makeTx(account));
+      if (tx === null) continue;
       // A wallet talks to one node or a few; every extra copy costs each node a signature check.
-      const targets = this.prng.shuffle(sinks).slice(0, this.prng.range(1, Math.min(3, sinks.length)));
-      for (const sink of targets) {
-        try {
-          sink.add(tx);
-          this.submitted++;
-        } catch (err) {
-          if (!(err instanceof MempoolError)) throw err;
-          this.refused++;
-        }
-      }
+      const counts = offer(tx, this.prng.shuffle(sinks).slice(0, this.prng.range(1, Math.min(3, sinks.length))));
+      this.submitted += counts.submitted;
+      this.refused += counts.refused;
     }
   }
 
-  private makeTx(account: Account, nonce: number): SignedTx {
+  private makeTx(account: SimWallet): TxBody {
     const roll = this.prng.int(10);
-    let kind: string;
-    let payload: Uint8Array;
     const others = this.accounts.filter((a) => a !== account);
     if (roll < 5 && others.length > 0) {
-      kind = transferKind.kind;
-      payload = transferKind.encode({ to: this.prng.pick(others).publicKey, amount: BigInt(this.prng.range(1, 1000)) });
-    } else if (roll < 8 || this.options.selection !== "dbft" || this.options.dbftVotes === false) {
-      kind = kvPutKind.kind;
-      payload = kvPutKind.encode({ key: `k${this.prng.int(64)}`, value: this.prng.bytes(this.prng.range(0, 48)) });
-    } else {
-      const picks = this.prng.shuffle(this.options.validators).slice(0, this.prng.range(1, this.options.validators.length));
-      kind = dbftVoteKind.kind;
-      payload = dbftVoteKind.encode({ candidates: picks.map((id) => Buffer.from(id, "hex")) });
+      return { kind: transferKind.kind, payload: transferKind.encode({ to: this.prng.pick(others).publicKey, amount: BigInt(this.prng.range(1, 1000)) }) };
     }
-    const unsigned: UnsignedTx = { chainId: this.options.chainId, from: account.publicKey, nonce, kind, payload };
-    // OpenSSL signing (Signer), not noble's: a sweep signs tens of thousands of txs.
-    const signature = account.signer.sign(signingBytes("tx", unsigned.chainId, txSigningPayload(unsigned)));
-    return decodeSignedTx(encodeSignedTx(unsigned, signature));
+    if (roll < 8 || this.options.selection !== "dbft" || this.options.dbftVotes === false) {
+      return { kind: kvPutKind.kind, payload: kvPutKind.encode({ key: `k${this.prng.int(64)}`, value: this.prng.bytes(this.prng.range(0, 48)) }) };
+    }
+    const picks = this.prng.shuffle(this.options.validators).slice(0, this.prng.range(1, this.options.validators.length));
+    return { kind: dbftVoteKind.kind, payload: dbftVoteKind.encode({ candidates: picks.map((id) => Buffer.from(id, "hex")) }) };
   }
 }

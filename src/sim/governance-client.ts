@@ -13,26 +13,18 @@
 // elect one that stays offline, unelect one. Zero-weight registrants (keys that sort low, as an
 // attacker's would) register along the way and must never get a seat.
 import {
-  decodeSignedTx,
-  encodeSignedTx,
   faultTolerance,
   MIN_VALIDATORS,
-  readAccount,
-  signingBytes,
   toHex,
-  txSigningPayload,
   type KeyPair,
-  type SignedTx,
-  type Signer,
   type StateView,
   type ValidatorId,
   type ValidatorSet,
 } from "../chain/index.js";
 import { dbftCandidateKey, dbftRegisterKind, dbftVoteKey, dbftVoteKind, poaVoteKey, poaVoteKind, readPoaMembers, type ValidatorSelection } from "../consensus/selection/index.js";
 import { decodeIdList } from "../consensus/selection/id-list.js";
-import type { TxSink } from "./client.js";
 import type { Prng } from "./prng.js";
-import { simSigner } from "./sim-genesis.js";
+import { offer, SimWallet, type TxSink } from "./wallet.js";
 
 export const POA_CHANGE_KINDS = ["add-online", "add-offline", "remove-primary", "remove-offline", "remove-validator"] as const;
 export const DBFT_CHANGE_KINDS = ["elect-online", "elect-offline", "unelect"] as const;
@@ -76,19 +68,13 @@ interface Change {
   readonly ballot?: readonly ValidatorId[];
 }
 
-interface Sender {
-  readonly signer: Signer;
-  readonly publicKey: Uint8Array;
-  inFlight: { readonly tx: SignedTx; readonly sentAt: number } | null;
-}
-
 export class GovernanceClient {
   /** One line per change that took effect (kind, target, the height whose set shows it), and per registration. */
   readonly log: string[] = [];
   /** Changes that took effect. */
   done = 0;
   private readonly registered = new Set<ValidatorId>();
-  private readonly senders = new Map<ValidatorId, Sender>();
+  private readonly senders = new Map<ValidatorId, SimWallet>();
   private readonly offline: ReadonlySet<ValidatorId>;
   private readonly onlineExtras: readonly ValidatorId[];
   private readonly registrants: readonly ValidatorId[];
@@ -103,7 +89,7 @@ export class GovernanceClient {
     private readonly options: GovernanceClientOptions,
   ) {
     const keys = [...options.voters, ...options.onlineExtras, ...options.offline, ...options.registrants, ...(options.dbftVoter === null ? [] : [options.dbftVoter])];
-    for (const pair of keys) this.senders.set(toHex(pair.publicKey), { signer: simSigner(pair), publicKey: pair.publicKey, inFlight: null });
+    for (const pair of keys) this.senders.set(toHex(pair.publicKey), new SimWallet(pair));
     this.offline = new Set(options.offline.map((k) => toHex(k.publicKey)));
     this.onlineExtras = options.onlineExtras.map((k) => toHex(k.publicKey));
     this.registrants = options.registrants.map((k) => toHex(k.publicKey));
@@ -114,8 +100,9 @@ export class GovernanceClient {
     if (sinks.length === 0) return;
     const send = (id: ValidatorId, kind: string, payload: Uint8Array): void => this.send(id, kind, payload, now, view.state, sinks);
     // Txs still pending are offered again, whatever the phase.
-    for (const [id, s] of this.senders) {
-      if (s.inFlight !== null && s.inFlight.tx.nonce >= readAccount(view.state, id).nonce) send(id, s.inFlight.tx.kind, s.inFlight.tx.payload);
+    for (const [id, wallet] of this.senders) {
+      const pending = wallet.inFlight(view.state);
+      if (pending !== null) send(id, pending.kind, pending.payload);
     }
     if (this.options.selection.name === "dbft") this.registerDue(view, send);
     if (this.current === null) {
@@ -158,7 +145,7 @@ export class GovernanceClient {
   }
 
   private pending(state: StateView): boolean {
-    for (const [id, s] of this.senders) if (s.inFlight !== null && s.inFlight.tx.nonce >= readAccount(state, id).nonce) return true;
+    for (const wallet of this.senders.values()) if (wallet.inFlight(state) !== null) return true;
     return false;
   }
 
@@ -248,29 +235,10 @@ export class GovernanceClient {
   }
 
   private send(id: ValidatorId, kind: string, payload: Uint8Array, now: number, state: StateView, sinks: readonly TxSink[]): void {
-    const sender = this.senders.get(id);
-    if (sender === undefined) return;
-    const nonce = readAccount(state, id).nonce;
-    const pending = sender.inFlight;
-    let tx: SignedTx;
-    if (pending !== null && pending.tx.nonce >= nonce) {
-      if (now - pending.sentAt < this.options.resendMs) return;
-      tx = pending.tx;
-    } else {
-      const unsigned = { chainId: this.options.chainId, from: sender.publicKey, nonce, kind, payload };
-      const signature = sender.signer.sign(signingBytes("tx", unsigned.chainId, txSigningPayload(unsigned)));
-      tx = decodeSignedTx(encodeSignedTx(unsigned, signature));
-    }
-    sender.inFlight = { tx, sentAt: now };
+    const tx = this.senders.get(id)?.next(now, state, this.options.resendMs, this.options.chainId, () => ({ kind, payload }));
     // To every validator: a governance tx is rare, and waiting for the one primary that holds it
-    // would leave little of a short run under the new set.
-    for (const sink of sinks) {
-      try {
-        sink.add(tx);
-      } catch {
-        // Refused by that mempool (a full pool, a nonce it already holds): offered again later.
-      }
-    }
+    // would leave little of a short run under the new set. A refusal is offered again later.
+    if (tx !== undefined && tx !== null) offer(tx, sinks);
   }
 }
 
