@@ -18,10 +18,19 @@ export interface Story {
 /** Entries kept per map: the protocol only ever looks a few heights back. */
 const KEEP = 256;
 
-function bounded<K, V>(map: Map<K, V>, key: K, value: V): V {
+/** The value drawn for `key`, drawn once; the map keeps the KEEP newest keys. */
+function memo<K, V>(map: Map<K, V>, key: K, draw: () => V): V {
+  const known = map.get(key);
+  if (known !== undefined) return known;
+  const value = draw();
   map.set(key, value);
   if (map.size > KEEP) map.delete(map.keys().next().value!);
   return value;
+}
+
+/** One (height, view) slot as the set deciding it sees it. */
+function slotKey(height: number, view: number, members: readonly ValidatorId[]): string {
+  return `${height}/${view}/${members.join(",")}`;
 }
 
 export interface LureOptions {
@@ -82,12 +91,11 @@ export class AttackPlan {
    * Byzantine node that asks: drawn from a fork named by the slot, so call order does not matter.
    */
   split(height: number, view: number, members: readonly ValidatorId[]): Sides {
-    const key = `${height}/${view}/${members.join(",")}`;
-    const known = this.sides.get(key);
-    if (known !== undefined) return known;
-    const honest = this.prng.fork(`split/${height}/${view}`).shuffle(this.honest(members));
-    const cut = Math.ceil(honest.length / 2);
-    return bounded(this.sides, key, [honest.slice(0, cut), honest.slice(cut)] as const);
+    return memo(this.sides, slotKey(height, view, members), () => {
+      const honest = this.prng.fork(`split/${height}/${view}`).shuffle(this.honest(members));
+      const cut = Math.ceil(honest.length / 2);
+      return [honest.slice(0, cut), honest.slice(cut)] as const;
+    });
   }
 
   /** The side a member hears, or null for a Byzantine one (it hears story A). */
@@ -98,19 +106,17 @@ export class AttackPlan {
 
   /** At most f honest members of (height, view): all a withholding node sends its votes to. */
   minority(height: number, view: number, members: readonly ValidatorId[]): readonly ValidatorId[] {
-    const key = `${height}/${view}/${members.join(",")}`;
-    const known = this.minorities.get(key);
-    if (known !== undefined) return known;
-    const prng = this.prng.fork(`minority/${height}/${view}`);
-    const f = faultTolerance(members.length);
-    const honest = prng.shuffle(this.honest(members));
-    return bounded(this.minorities, key, honest.slice(0, prng.range(0, Math.min(f, honest.length))));
+    return memo(this.minorities, slotKey(height, view, members), () => {
+      const prng = this.prng.fork(`minority/${height}/${view}`);
+      const f = faultTolerance(members.length);
+      const honest = prng.shuffle(this.honest(members));
+      return honest.slice(0, prng.range(0, Math.min(f, honest.length)));
+    });
   }
 
   /** An equivocating primary records the two blocks it told; the first record of a slot stands. */
   tell(height: number, view: number, story: Story): Story {
-    const key = `${height}/${view}`;
-    return this.stories.get(key) ?? bounded(this.stories, key, story);
+    return memo(this.stories, `${height}/${view}`, () => story);
   }
 
   story(height: number, view: number): Story | undefined {
@@ -143,18 +149,17 @@ export class AttackPlan {
    */
   lure(height: number, view: number, members: readonly ValidatorId[]): readonly ValidatorId[] {
     if (this.lurers.size === 0) return [];
-    const key = `${height}/${view}/${members.join(",")}`;
-    const known = this.lures.get(key);
-    if (known !== undefined) return known;
-    const prng = this.prng.fork(`lure/${height}/${view}`);
-    const q = quorumSize(members.length);
-    const honest = prng.shuffle(this.honest(members));
-    const lurers = members.filter((m) => this.lurers.has(m)).length;
-    // The fewest deciders that leave the other honest members short of a quorum.
-    const deciders = honest.length - q + 1;
-    // Most often when a lone-decider is the next view's primary: then it can also lie in the new-view.
-    const nextIsLurer = this.lurers.has(this.lureOptions!.primary(members, height, view + 1));
-    const lured = lurers > 0 && deciders >= 1 && honest.length - deciders + lurers >= q && prng.chance(nextIsLurer ? 0.9 : 0.4);
-    return bounded(this.lures, key, lured ? honest.slice(0, deciders) : []);
+    return memo(this.lures, slotKey(height, view, members), () => {
+      const prng = this.prng.fork(`lure/${height}/${view}`);
+      const q = quorumSize(members.length);
+      const honest = prng.shuffle(this.honest(members));
+      const lurers = members.filter((m) => this.lurers.has(m)).length;
+      // The fewest deciders that leave the other honest members short of a quorum.
+      const deciders = honest.length - q + 1;
+      // Most often when a lone-decider is the next view's primary: then it can also lie in the new-view.
+      const nextIsLurer = this.lurers.has(this.lureOptions!.primary(members, height, view + 1));
+      const lured = lurers > 0 && deciders >= 1 && honest.length - deciders + lurers >= q && prng.chance(nextIsLurer ? 0.9 : 0.4);
+      return lured ? honest.slice(0, deciders) : [];
+    });
   }
 }
