@@ -200,8 +200,9 @@ export class ReplicaState {
     return { chainId: this.chainId, height: this.height, validators: this.validators, quorum: this.q, signatures: this.signatures };
   }
 
-  primaryOf(view: number): ValidatorId {
-    return this.config.selection.primary(this.validators, this.height, view);
+  /** The primary of (height, view) by this height's set (a later height's set is not known yet). */
+  primaryOf(view: number, height = this.height): ValidatorId {
+    return this.config.selection.primary(this.validators, height, view);
   }
 
   isPrimary(view: number): boolean {

@@ -211,7 +211,7 @@ export class Replica {
     // A pre-prepare is kept only from the primary it claims to come from, computed with the
     // current set: the set of a later height is unknown until we get there. Should it differ, the
     // real primary's pre-prepare is dropped here and arrives again (the primary repeats it).
-    const fromPrimary = m.type !== "pre-prepare" || m.from === s.config.selection.primary(s.validators, m.height, m.view);
+    const fromPrimary = m.type !== "pre-prepare" || m.from === s.primaryOf(m.view, m.height);
     const keep = m.height <= s.height + FUTURE_HEIGHTS && fromPrimary;
     const seen = s.ahead.get(m.from) ?? 0;
     if (keep ? s.buffer.has(m) : seen >= m.height) return;
