@@ -5,7 +5,8 @@
 //
 // A "slot" is one running copy: a validator, one of the two copies of a twin (same key, own
 // stores), or a replica outside the set (an observer, or a validator a run adds later). Crash =
-// drop the Driver with its queue and mempool; restart = a new Driver on the same stores. Messages and sync go through virtual-transport.ts.
+// drop the Driver with its queue and mempool; restart = a new Driver on the same stores.
+// Messages and sync go through virtual-transport.ts.
 import { isMember, MEMPOOL_DEFAULTS, Mempool, toHex, validatorSet, type KeyPair, type SignedTx, type Signer, type ValidatorSet, type VerifyCache } from "../chain/index.js";
 import type { Action, Input } from "../consensus/io.js";
 import { Driver, type DriverEvents } from "../driver/driver.js";
