@@ -62,11 +62,7 @@ export class VirtualTransport {
    */
   private async peerHeads(slot: Slot): Promise<readonly PeerHead[]> {
     const now = this.queue.now;
-    const network = this.network;
-    return this.slots
-      .filter((p) => p.id !== slot.id && p.up && network.reachable(slot.slot, p.slot, now) && network.reachable(p.slot, slot.slot, now))
-      .filter((p) => !this.hidingLure(p, now))
-      .map((p) => ({ peer: p.id, height: p.store.head().height }));
+    return this.slots.filter((p) => p.id !== slot.id && this.answers(slot, p, now)).map((p) => ({ peer: p.id, height: p.store.head().height }));
   }
 
   /** Send to one validator id (every slot holding it: both copies of a twin), or to all when `to` is null. */
@@ -110,21 +106,21 @@ export class VirtualTransport {
   }
 
   /**
-   * While a lure plays out, Byzantine nodes (which decided the lured block too) neither serve
-   * blocks nor answer head checks: the others must not learn the decided block by sync.
+   * Does `peer` answer `slot`'s sync and head requests now: up and reachable both ways. While a
+   * lure plays out, Byzantine nodes (which decided the lured block too) do not answer: the others
+   * must not learn the decided block by sync.
    */
-  private hidingLure(peer: Slot, now: number): boolean {
-    return !peer.honest && now < this.lureHiddenUntil;
+  private answers(slot: Slot, peer: Slot, now: number): boolean {
+    if (!peer.up || !this.network.reachable(slot.slot, peer.slot, now) || !this.network.reachable(peer.slot, slot.slot, now)) return false;
+    return peer.honest || now >= this.lureHiddenUntil;
   }
 
   private async fetchBlocks(slot: Slot, peers: readonly ValidatorId[], fromHeight: number, count: number): Promise<readonly SealedBlock[]> {
     this.counters.syncRequests++;
     const now = this.queue.now;
-    const network = this.network;
     const candidates = peers
       .flatMap((id) => this.slotsById.get(id) ?? [])
-      .filter((p) => p !== slot && p.up && network.reachable(slot.slot, p.slot, now) && network.reachable(p.slot, slot.slot, now))
-      .filter((p) => !this.hidingLure(p, now));
+      .filter((p) => p !== slot && this.answers(slot, p, now));
     for (const peer of this.prng.shuffle(candidates)) {
       const head = peer.store.head().height;
       const lying = peer.behaviours.includes("bad-sync-server");

@@ -32,11 +32,12 @@ const KEEP = 8;
 /**
  * In a lured (height, view) (the run's AttackPlan draws them; the adversarial network silences
  * each decider once its commit is out) our commit goes to the plan's deciders and the other
- * Byzantine nodes only (luredCommits, which every Byzantine node of the run applies). Our replica hears every honest commit and decides too, so from then on
- * we play the height on by hand, signing with our own key: a view-change when the others ask for
- * a new view, a prepare and a commit for what a later primary proposes, and, as that primary, a
- * new-view that claims nothing was prepared with a fresh block. A correct backup recomputes the
- * choice from the view-changes and refuses it; a correct primary re-proposes the decided block.
+ * Byzantine nodes only (luredCommits, which every Byzantine node of the run applies). Our replica
+ * hears every honest commit and decides too, so from then on we play the height on by hand,
+ * signing with our own key: a view-change when the others ask for a new view, a prepare and a
+ * commit for what a later primary proposes, and, as that primary, a new-view that claims nothing
+ * was prepared with a fresh block. A correct backup recomputes the choice from the view-changes
+ * and refuses it; a correct primary re-proposes the decided block.
  */
 export function loneDecider(ctx: BehaviourContext): Behaviour {
   const lured = new Map<number, Lured>();
