@@ -35,6 +35,8 @@ export interface MempoolDeps {
   readonly state: () => StateView;
   /** Signature check; a node passes its shared cache (defaults to OpenSSL, uncached). */
   readonly verify?: typeof verifyDomain;
+  /** Called after each admission with the pool's new size (the driver wakes an idle primary). */
+  readonly onAdded?: (poolSize: number) => void;
 }
 
 /** One sender's pooled txs, keyed by nonce. */
@@ -163,6 +165,7 @@ export class Mempool {
     }
 
     this.insert(tx, queue);
+    this.deps.onAdded?.(this.byId.size);
     return tx;
   }
 

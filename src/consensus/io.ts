@@ -10,6 +10,11 @@ export type Input =
   | { readonly type: "tick" }
   /** A message from the network; its signature is not yet checked. */
   | { readonly type: "message"; readonly message: ConsensusMessage }
+  /**
+   * The mempool went from empty to holding txs: a primary waiting for txs proposes now rather
+   * than at its next tick (idle submit-to-commit latency is then network + disk, not tickMs).
+   */
+  | { readonly type: "txs-waiting" }
   /** Answer to `build-block`: the proposal, or null when there is nothing to propose yet. */
   | { readonly type: "block-built"; readonly height: number; readonly view: number; readonly block: Block | null }
   /** Answer to `validate-block`: did executing the block reproduce its header (state root …)? */

@@ -19,13 +19,17 @@ export function verifyMessage(s: ReplicaState, m: ConsensusMessage): boolean {
 }
 
 /**
- * The primary of the current view asks the driver for a proposal, at most once per tick, until it
- * has one. In view 0 it first waits for transactions (allowEmpty false) for
- * emptyBlockIntervalTicks; after a view change an empty block is better than another timeout.
- * After a new-view that chose a prepared block it re-proposes that block instead.
+ * The primary of the current view asks the driver for a proposal until it has one: on entering
+ * the height or view, then at most once per tick, and at once when txs arrive (txs-waiting), so
+ * a block follows the first tx without waiting for a tick and, under load, the txs that came
+ * while the previous block was decided go into the next one together. In view 0 it waits for
+ * transactions (allowEmpty false) for emptyBlockIntervalTicks; after a view change an empty
+ * block is better than another timeout. After a new-view that chose a prepared block it
+ * re-proposes that block instead.
  */
 export function maybeBuild(s: ReplicaState): void {
-  if (s.committed || s.target !== null || s.proposal !== null || s.lastBuildTick === s.now || !s.isPrimary(s.view)) return;
+  if (s.committed || s.target !== null || s.proposal !== null || !s.isPrimary(s.view)) return;
+  if (s.lastBuildTick === s.now && !s.txsWaiting) return;
   const signed = s.record.get(s.height, s.view, "pre-prepare");
   if (signed !== undefined && signed.type === "pre-prepare") {
     // Signed before a restart: the same proposal again, never a second one.
@@ -42,6 +46,7 @@ export function maybeBuild(s: ReplicaState): void {
     }
   }
   s.lastBuildTick = s.now;
+  s.txsWaiting = false;
   const allowEmpty = s.view > 0 || s.ticksInHeight >= s.params.emptyBlockIntervalTicks;
   s.emit({ type: "build-block", height: s.height, view: s.view, allowEmpty });
 }

@@ -127,6 +127,8 @@ export class ReplicaState {
   now = 0;
   ticksInHeight = 0;
   lastBuildTick = -1;
+  /** Txs arrived since the last build-block: the primary may build again within the same tick. */
+  txsWaiting = false;
   lastRebroadcastTick = 0;
   lastSyncTick = Number.NEGATIVE_INFINITY;
   /** Members seen (with valid signatures) at heights above ours, and the highest such height. */

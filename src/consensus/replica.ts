@@ -60,6 +60,9 @@ export class Replica {
       case "message":
         this.onMessage(input.message);
         break;
+      case "txs-waiting":
+        s.txsWaiting = true;
+        break;
       case "block-built":
         onBlockBuilt(s, input.height, input.view, input.block);
         break;

@@ -178,6 +178,19 @@ export class Driver {
     this.kick();
   }
 
+  /**
+   * The mempool admitted a tx and now holds `poolSize`. Only the step from empty to non-empty
+   * tells the core (one txs-waiting input): a primary idle for want of txs proposes at once.
+   * While the pool stays non-empty the primary builds on entering each height and on its ticks,
+   * so a flood of arrivals costs no inputs and no repeated builds over a pool of txs that cannot
+   * go in yet (nonce gaps).
+   */
+  txAdded(poolSize: number): void {
+    if (poolSize !== 1 || this.stopped) return;
+    this.queue.push({ kind: "input", input: { type: "txs-waiting" } });
+    this.kick();
+  }
+
   /** Resolves once the queue is empty and no sync or head check is in flight (the simulator's barrier). */
   async idle(): Promise<void> {
     while (this.processing !== null || this.syncer.busy) {

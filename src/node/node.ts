@@ -179,7 +179,7 @@ export class TriadNode {
     const verify: VerifyDomainFn = cache.verifyDomain;
     const mempool = new Mempool(
       { chainId, ...MEMPOOL_DEFAULTS, maxTxs: config.mempool.max_txs, maxBytes: config.mempool.max_bytes },
-      { registry, state: () => store.state(), verify },
+      { registry, state: () => store.state(), verify, onAdded: (poolSize) => this.driver?.txAdded(poolSize) },
     );
     const txIndex = new RecentTxIndex(this.options.txIndexBlocks);
     await txIndex.load(store);

@@ -178,7 +178,11 @@ export class Cluster {
     slot.epoch++;
     slot.tearNext = false;
     slot.dying = false;
-    const mempool = new Mempool({ chainId: g.chainId, ...MEMPOOL_DEFAULTS }, { registry: g.registry, state: () => slot.store.state() });
+    // As in the node, the mempool wakes an idle primary; the client event then waits for that step.
+    const mempool = new Mempool(
+      { chainId: g.chainId, ...MEMPOOL_DEFAULTS },
+      { registry: g.registry, state: () => slot.store.state(), onAdded: (poolSize) => slot.driver?.txAdded(poolSize) },
+    );
     const behaviour = slot.honest ? null : behaviourFilter(slot.behaviours, this.behaviourContext(slot));
     const driver = new Driver(
       { chainId: g.chainId, self: slot.id, params: g.genesis.consensus },
@@ -293,12 +297,13 @@ export class Cluster {
         }
         const height = reference.store.head().height;
         const next = reference.store.validatorsAt(height + 1);
-        const sinks = this.honestSlots()
-          .filter((s) => s.mempool !== null && s.up && isMember(next, s.id))
-          .map((s) => ({ add: (tx: SignedTx) => s.mempool!.add(tx) }));
+        const targets = this.honestSlots().filter((s) => s.mempool !== null && s.up && isMember(next, s.id));
+        const sinks = targets.map((s) => ({ add: (tx: SignedTx) => s.mempool!.add(tx) }));
         const state = reference.store.state();
         this.client.step(this.queue.now, state, sinks);
         this.options.governance?.step(this.queue.now, { height, state, next }, sinks);
+        // A mempool that filled up queued a txs-waiting input: its step runs now, at this time.
+        for (const slot of targets) if (slot.driver !== null) await this.settle(slot);
         this.queue.after(this.options.clientIntervalMs, event);
         return;
       }
@@ -329,8 +334,13 @@ export class Cluster {
   }
 
   private async run(slot: Slot, input: Input): Promise<void> {
+    slot.driver!.submit(input);
+    await this.settle(slot);
+  }
+
+  /** Let the node finish what is queued; a node whose assertion fired, or that is dying, crashes. */
+  private async settle(slot: Slot): Promise<void> {
     const driver = slot.driver!;
-    driver.submit(input);
     try {
       await driver.idle();
     } catch (err) {

@@ -77,6 +77,26 @@ describe("normal case", () => {
     expect(of(replica.step({ type: "tick" }), "build-block")).toEqual([]);
   });
 
+  it("an idle primary builds as soon as txs arrive, without waiting for its next tick", () => {
+    const keys = makeKeys(4);
+    const { replica } = loneReplica(keys, 1, { viewChangeTimeoutTicks: 20, maxViewChangeTimeoutTicks: 80, emptyBlockIntervalTicks: 3 });
+    expect(of(replica.step({ type: "tick" }), "build-block")).toEqual([{ type: "build-block", height: 1, view: 0, allowEmpty: false }]);
+    replica.step({ type: "block-built", height: 1, view: 0, block: null });
+    // Same tick: the mempool filled up, so one more build, and only one.
+    expect(of(replica.step({ type: "txs-waiting" }), "build-block")).toEqual([{ type: "build-block", height: 1, view: 0, allowEmpty: false }]);
+    expect(of(replica.step({ type: "block-built", height: 1, view: 0, block: null }), "build-block")).toEqual([]);
+    const block = makeTestBlock(1, 0, GENESIS_HASH, keys[1]!.id);
+    expect(of(replica.step({ type: "block-built", height: 1, view: 0, block }), "persist-vote")).toHaveLength(2);
+    // With a proposal out, txs arriving change nothing: they wait for the next height.
+    expect(replica.step({ type: "txs-waiting" })).toEqual([]);
+  });
+
+  it("a backup ignores txs-waiting", () => {
+    const keys = makeKeys(4);
+    const { replica } = loneReplica(keys, 0);
+    expect(replica.step({ type: "txs-waiting" })).toEqual([]);
+  });
+
   it("stops acting at a height once it appended, until block-appended arrives", () => {
     const c = new Cluster(4);
     const node = c.node(0);

@@ -38,19 +38,39 @@ describe("Driver", () => {
     const fx = chainFixture();
     const appended: StoredBlock[] = [];
     const c = await driverCluster(fx);
-    const primary = c.nodes[primaryIndex(fx)]!;
     const block1 = nextAppend(fx, await storeWith(fx)).block;
-    for (const tx of block1.txs) primary.mempool.add(tx);
+    // Every mempool holds the txs (as the tx relay would have it). The primary proposes the
+    // first at once (txs-waiting), the rest go into the next height's block.
+    for (const node of c.nodes) for (const tx of block1.txs) node.mempool.add(tx);
+    await c.deliver();
     await c.tickAll();
     await c.deliver();
     for (const node of c.nodes) {
-      expect(node.store.head().height).toBe(1);
-      expect(node.driver.status().height).toBe(2);
-      const stored = (await node.store.getBlock(1))!;
-      appended.push(stored);
+      expect(node.store.head().height).toBe(2);
+      expect(node.driver.status().height).toBe(3);
+      const stored = [(await node.store.getBlock(1))!, (await node.store.getBlock(2))!];
+      appended.push(...stored);
+      expect(stored.flatMap((b) => b.block.txs.map((t) => t.id))).toEqual(block1.txs.map((t) => t.id));
+      expect(node.mempool.size).toBe(0);
     }
-    expect(appended.map((b) => b.block.txs.map((t) => t.id))).toEqual(c.nodes.map(() => block1.txs.map((t) => t.id)));
-    expect(primary.mempool.size).toBe(0);
+    expect(appended[0]!.block.txs).toHaveLength(1);
+  });
+
+  it("wakes an idle primary when its mempool fills: the block is proposed and decided with no tick", async () => {
+    const fx = chainFixture();
+    const c = await driverCluster(fx);
+    const primary = c.nodes[primaryIndex(fx)]!;
+    // One tick each: the primary finds no txs and waits (emptyBlockIntervalTicks has not passed).
+    await c.tickAll();
+    await c.deliver();
+    expect(primary.transport.sent).toEqual([]);
+    const block1 = nextAppend(fx, await storeWith(fx)).block;
+    for (const tx of block1.txs) primary.mempool.add(tx);
+    await primary.driver.idle();
+    await c.deliver();
+    for (const node of c.nodes) expect(node.store.head().height).toBe(1);
+    // The first tx woke it; it did not wait to batch the second.
+    expect((await primary.store.getBlock(1))!.block.txs.map((t) => t.id)).toEqual([block1.txs[0]!.id]);
   });
 
   it("holds every action after a persist-vote until the vote is durable", async () => {

@@ -121,7 +121,11 @@ export async function driverSetup(
   const self = options.self === undefined ? 0 : options.self;
   const selfId = self === null ? null : fx.validatorId(self);
   const cache = new VerifyCache();
-  const mempool = new Mempool({ chainId: fx.chainId, ...MEMPOOL_DEFAULTS }, { registry, state: () => store.state(), verify: cache.verifyDomain });
+  let driverRef: Driver | null = null;
+  const mempool = new Mempool(
+    { chainId: fx.chainId, ...MEMPOOL_DEFAULTS },
+    { registry, state: () => store.state(), verify: cache.verifyDomain, onAdded: (poolSize) => driverRef?.txAdded(poolSize) },
+  );
   const transport = new FakeTransport();
   // Block timestamps of the fixture run a second apart from the genesis time: stay past them.
   const clock = { now: () => store.head().timestamp + 1_000 };
@@ -147,6 +151,7 @@ export async function driverSetup(
     },
   );
   await driver.start();
+  driverRef = driver;
   return { fx, store, votes, mempool, transport, driver, clock };
 }
 
