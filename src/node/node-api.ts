@@ -37,7 +37,7 @@ import type {
   Unsubscribe,
 } from "../rpc/node-api.js";
 import type { Logger } from "./logger.js";
-import { txLocations, type RecentTxIndex } from "./tx-index.js";
+import { locate, txLocations, type RecentTxIndex } from "./tx-index.js";
 
 /** What the API needs from the p2p side; null-safe so the API works before p2p is up. */
 export interface NodeNetwork {
@@ -174,7 +174,8 @@ export class TriadNodeApi implements NodeApi {
       if (page.order === "desc") all.reverse();
       return { txs: all.slice(page.offset, page.offset + page.limit), total: all.length };
     }
-    return index.search(query, page);
+    const found = index.search(query, page);
+    return { txs: await locate(this.deps.store, found.refs), total: found.total };
   }
 
   validatorsAt(height: number): ValidatorSet {

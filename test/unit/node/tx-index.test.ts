@@ -1,37 +1,66 @@
 import { describe, expect, it } from "vitest";
 import { toHex } from "../../../src/chain/index.js";
 import { MemoryBlockStore } from "../../../src/store/memory.js";
-import { RecentTxIndex } from "../../../src/node/tx-index.js";
+import { locate, RecentTxIndex } from "../../../src/node/tx-index.js";
 import { chainFixture, nextAppend } from "../../fixtures/chain-fixture.js";
 
+async function chainOf(blocks: number, txs: number) {
+  const fx = chainFixture();
+  const store = new MemoryBlockStore();
+  await store.open(fx.init);
+  const appended = [];
+  for (let i = 0; i < blocks; i++) {
+    const input = nextAppend(fx, store, { txs });
+    await store.append(input);
+    appended.push({ block: input.block, seal: input.seal, receipts: input.receipts });
+  }
+  return { fx, store, appended };
+}
+
 describe("RecentTxIndex", () => {
-  it("keeps the last maxBlocks blocks, loads them from the store, and pages results", async () => {
-    const fx = chainFixture();
-    const store = new MemoryBlockStore();
-    await store.open(fx.init);
+  it("keeps the last maxBlocks blocks, loads them from the store, and pages results read back from the store", async () => {
+    const { fx, store, appended } = await chainOf(4, 2);
     const live = new RecentTxIndex(2);
-    for (let i = 0; i < 4; i++) {
-      const input = nextAppend(fx, store, { txs: 2 });
-      await store.append(input);
-      live.add({ block: input.block, seal: input.seal, receipts: input.receipts });
-    }
+    for (const stored of appended) live.add(stored);
     expect(live.oldestHeight).toBe(3);
     const all = live.search({}, { offset: 0, limit: 10, order: "asc" });
-    expect(all.txs.map((l) => l.height)).toEqual([3, 3, 4, 4]);
-    expect(live.search({}, { offset: 1, limit: 2, order: "desc" }).txs.map((l) => [l.height, l.index])).toEqual([
-      [4, 0],
-      [3, 1],
+    expect(all.refs.map((r) => r.height)).toEqual([3, 3, 4, 4]);
+    expect(live.search({}, { offset: 1, limit: 2, order: "desc" }).refs).toEqual([
+      { height: 4, index: 0 },
+      { height: 3, index: 1 },
     ]);
-    const sender = all.txs[0]!.tx.sender;
-    expect(live.search({ sender }, { offset: 0, limit: 10, order: "asc" }).txs.every((l) => l.tx.sender === sender)).toBe(true);
+    const located = await locate(store, all.refs);
+    expect(located.map((l) => l.tx.id)).toEqual([...appended[2]!.block.txs, ...appended[3]!.block.txs].map((t) => t.id));
+    expect(located[1]).toMatchObject({ height: 3, index: 1, blockHash: appended[2]!.block.hash, receipt: appended[2]!.receipts[1] });
+    const sender = located[0]!.tx.sender;
+    const bySender = await locate(store, live.search({ sender }, { offset: 0, limit: 10, order: "asc" }).refs);
+    expect(bySender.length).toBeGreaterThan(0);
+    expect(bySender.every((l) => l.tx.sender === sender)).toBe(true);
     expect(live.search({ height: 2 }, { offset: 0, limit: 10, order: "asc" }).total).toBe(0);
 
     const loaded = new RecentTxIndex(2);
     await loaded.load(store);
     expect(loaded.search({}, { offset: 0, limit: 10, order: "asc" })).toEqual(all);
     // Replays of old heights are ignored.
-    const first = await store.getBlock(1);
-    loaded.add(first!);
-    expect(loaded.search({ sender: toHex(fx.accounts[0]!.publicKey) }, { offset: 0, limit: 10, order: "asc" }).txs.every((l) => l.height >= 3)).toBe(true);
+    loaded.add((await store.getBlock(1))!);
+    expect(loaded.search({ sender: toHex(fx.accounts[0]!.publicKey) }, { offset: 0, limit: 10, order: "asc" }).refs.every((r) => r.height >= 3)).toBe(true);
+  });
+
+  it("holds at most maxTxs txs, dropping whole old blocks, live and when loaded", async () => {
+    const { store, appended } = await chainOf(5, 3);
+    const live = new RecentTxIndex(100, 7);
+    for (const stored of appended) live.add(stored);
+    // 3 txs a block: two blocks (6 txs) fit, a third would pass 7.
+    expect(live.size).toBe(6);
+    expect(live.oldestHeight).toBe(4);
+    const loaded = new RecentTxIndex(100, 7);
+    await loaded.load(store);
+    expect(loaded.size).toBe(6);
+    expect(loaded.oldestHeight).toBe(4);
+    expect(loaded.search({}, { offset: 0, limit: 10, order: "asc" })).toEqual(live.search({}, { offset: 0, limit: 10, order: "asc" }));
+    // One block over the bound alone is still indexed.
+    const tiny = new RecentTxIndex(100, 2);
+    tiny.add(appended[0]!);
+    expect(tiny.size).toBe(3);
   });
 });
