@@ -46,6 +46,11 @@ export interface AppendInput {
   readonly nextValidators: ValidatorSet;
 }
 
+export interface AppendOptions {
+  /** Synced to disk before the append resolves. Default true. */
+  readonly durable?: boolean;
+}
+
 export interface BlockStore {
   /**
    * Open the store; on first use write the genesis state, later check it is the same genesis
@@ -59,9 +64,11 @@ export interface BlockStore {
   /**
    * Atomically store block + seal + receipts + tx index + state writes + next validator set:
    * after a crash either all of it is there or none. Requires height = head + 1 and
-   * parentHash = head hash (StoreError PARENT_MISMATCH / BAD_HEIGHT).
+   * parentHash = head hash (StoreError PARENT_MISMATCH / BAD_HEIGHT). `durable` false (sync
+   * imports but the last of a batch) skips the fsync: a crash may then lose that block and the
+   * ones after it, never leave a gap (the log is written in order), and sync fetches them again.
    */
-  append(input: AppendInput): Promise<void>;
+  append(input: AppendInput, options?: AppendOptions): Promise<void>;
   getBlock(height: number): Promise<StoredBlock | undefined>;
   getBlockByHash(hash: string): Promise<StoredBlock | undefined>;
   getTx(id: string): Promise<TxLocation | undefined>;

@@ -72,8 +72,16 @@ export function makeSeal(height: number, view: number, blockHash: Uint8Array, co
  * Throws a SealError unless the seal is for `blockHash` at `height` and holds valid commit
  * signatures from a quorum of *distinct members* of `set`. Duplicates and non-members are
  * rejected outright rather than skipped: a seal carrying them was not made by an honest node.
+ * `verify` may be a cache (the node's VerifyCache, which sync fills from worker threads).
  */
-export function verifySeal(seal: Seal, chainId: string, set: ValidatorSet, height: number, blockHash: Uint8Array): void {
+export function verifySeal(
+  seal: Seal,
+  chainId: string,
+  set: ValidatorSet,
+  height: number,
+  blockHash: Uint8Array,
+  verify: typeof verifyDomain = verifyDomain,
+): void {
   if (seal.height !== height || !bytesEqual(seal.blockHash, blockHash)) {
     throw new SealError("WRONG_BLOCK", "seal is for another block", {
       expected: { height, blockHash: toHex(blockHash) },
@@ -90,7 +98,7 @@ export function verifySeal(seal: Seal, chainId: string, set: ValidatorSet, heigh
   if (seen.size < q) throw new SealError("NO_QUORUM", `seal has ${seen.size} signers, quorum is ${q}`, { signers: seen.size, quorum: q });
   const payload = commitPayload(seal.height, seal.view, seal.blockHash);
   for (const c of seal.commits) {
-    if (!verifyDomain("commit", chainId, payload, c.signature, fromHex(c.validator))) {
+    if (!verify("commit", chainId, payload, c.signature, fromHex(c.validator))) {
       throw new SealError("BAD_SIGNATURE", `commit signature of ${c.validator} does not verify`, { validator: c.validator });
     }
   }

@@ -53,7 +53,10 @@ export class StateTree {
   /** The root the tree would have after `writes`, without changing it. */
   rootWith(writes: StateWrites): Uint8Array {
     if (writes.size === 0) return this.root();
-    const overlay = this.computeDirty(writes);
+    // Validation computes a block's root, then the store checks it again on its own copy of
+    // the writes before applying them: one computation serves all three.
+    const memo = this.lastDirty;
+    const overlay = memo !== null && sameWrites(memo.writes, writes) ? memo.dirty : this.computeDirty(writes);
     // An append checks the root of its writes and then applies the very same map: keep the
     // work so `apply` does not hash every touched bucket and path a second time.
     this.lastDirty = { writes, dirty: overlay };
@@ -65,7 +68,7 @@ export class StateTree {
     if (writes.size === 0) return;
     const memo = this.lastDirty;
     this.lastDirty = null;
-    const { buckets, nodes } = memo !== null && memo.writes === writes ? memo.dirty : this.computeDirty(writes);
+    const { buckets, nodes } = memo !== null && sameWrites(memo.writes, writes) ? memo.dirty : this.computeDirty(writes);
     for (const [index, entries] of buckets) {
       if (entries.size === 0) this.buckets.delete(index);
       else this.buckets.set(index, entries);
@@ -110,6 +113,16 @@ export class StateTree {
   private node(level: number, index: number, overlay: Map<number, Uint8Array>): Uint8Array {
     return overlay.get(index) ?? this.levels[level]!.get(index) ?? EMPTY_AT[level]!;
   }
+}
+
+/** The same writes: the same map, or a copy of it (same keys, the very same value arrays). */
+function sameWrites(a: StateWrites, b: StateWrites): boolean {
+  if (a === b) return true;
+  if (a.size !== b.size) return false;
+  for (const [key, value] of a) {
+    if (b.get(key) !== value || (value === null && !b.has(key))) return false;
+  }
+  return true;
 }
 
 function bucketDigest(entries: Map<string, Uint8Array>): Uint8Array {

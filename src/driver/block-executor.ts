@@ -20,6 +20,7 @@ import {
   type ValidatorId,
   type ValidatorSet,
   type VoteStore,
+  type verifyDomain,
 } from "../chain/index.js";
 import type { Input, ValidatorSelection } from "../consensus/index.js";
 import { buildBlock, importSealedBlock, nextValidatorsAfter, validateBlock } from "../consensus/block-rules.js";
@@ -43,6 +44,8 @@ export interface BlockExecutorDeps {
   readonly selection: ValidatorSelection;
   readonly registry: TxRegistry;
   readonly clock: { now(): number };
+  /** Checks the seals of synced blocks (default: uncached verifyDomain; the node passes its cache). */
+  readonly verifyDomain?: typeof verifyDomain;
   /** Called right after each append, with the input the core must see next. */
   appended(input: BlockAppendedInput, stored: StoredBlock, source: "consensus" | "sync"): void;
   /** A fetched block was refused (bad seal or block from a peer). */
@@ -132,8 +135,14 @@ export class BlockExecutor {
     await this.commitToStore(block, seal, { ...execution, nextValidators }, "consensus");
   }
 
-  /** Verify and append fetched blocks in height order; stop at the first bad one. */
+  /**
+   * Verify and append fetched blocks in height order; stop at the first bad one. Only the last
+   * append of a batch is synced to disk and old votes are pruned once: a crash loses at most a
+   * suffix of the batch, which sync fetches again (a node syncing is not voting at those heights).
+   */
   async importBlocks(blocks: readonly SealedBlock[], peers: readonly ValidatorId[]): Promise<void> {
+    const startHeight = this.deps.store.head().height;
+    const lastHeight = blocks[blocks.length - 1]?.block.header.height ?? startHeight;
     for (const { block, seal } of blocks) {
       const head = this.deps.store.head();
       const height = block.header.height;
@@ -141,7 +150,7 @@ export class BlockExecutor {
       if (height !== head.height + 1) break;
       try {
         const result = importSealedBlock(block, seal, this.params(height));
-        await this.commitToStore(block, seal, result, "sync");
+        await this.commitToStore(block, seal, result, "sync", { durable: height >= lastHeight, prune: false });
       } catch (err) {
         if (err instanceof BlockError || err instanceof SealError) {
           this.deps.logger?.warn({ height, block: toHex(block.hash), err: err.message, peers }, "sync: refused a block");
@@ -151,6 +160,10 @@ export class BlockExecutor {
         throw err;
       }
     }
+    // A batch that stopped early (a bad block, a gap) leaves its last good append unsynced until
+    // the next synced one: a crash before then costs a re-fetch, never a gap.
+    const head = this.deps.store.head().height;
+    if (head > startHeight) await this.deps.votes.pruneBelow(head);
   }
 
   private params(height: number) {
@@ -167,6 +180,7 @@ export class BlockExecutor {
       maxBlockTxs: p.maxBlockTxs,
       maxBlockBytes: p.maxBlockBytes,
       verified: this.deps.mempool,
+      ...(this.deps.verifyDomain === undefined ? {} : { verifySignature: this.deps.verifyDomain }),
     };
   }
 
@@ -183,13 +197,14 @@ export class BlockExecutor {
     seal: Seal,
     execution: { readonly receipts: readonly Receipt[]; readonly writes: StateWrites; readonly nextValidators: ValidatorSet },
     source: "consensus" | "sync",
+    options: { readonly durable: boolean; readonly prune: boolean } = { durable: true, prune: true },
   ): Promise<void> {
     const height = block.header.height;
     const { receipts, writes, nextValidators } = execution;
-    await this.deps.store.append({ block, seal, receipts, writes, nextValidators });
+    await this.deps.store.append({ block, seal, receipts, writes, nextValidators }, { durable: options.durable });
     this.executions.delete(block.id);
     this.deps.mempool.removeIncluded(block.txs);
-    await this.deps.votes.pruneBelow(height);
+    if (options.prune) await this.deps.votes.pruneBelow(height);
     this.deps.appended(
       { type: "block-appended", height, blockHash: block.hash, timestamp: block.header.timestamp, nextValidators },
       { block, seal, receipts },

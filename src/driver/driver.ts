@@ -13,6 +13,7 @@ import {
   type TxRegistry,
   type ValidatorId,
   type VoteStore,
+  type verifyDomain,
 } from "../chain/index.js";
 import {
   decodeVoteRecords,
@@ -74,6 +75,8 @@ export interface DriverDeps {
   readonly selection: ValidatorSelection;
   readonly registry: TxRegistry;
   readonly crypto: ReplicaCrypto;
+  /** Checks the seals of synced blocks; the node passes its VerifyCache (which sync pre-fills). */
+  readonly verifyDomain?: typeof verifyDomain;
   readonly transport: Transport;
   readonly clock: { now(): number };
   readonly filter?: ActionFilter;

@@ -159,20 +159,34 @@ export class Syncer {
     });
   }
 
+  /**
+   * Batch after batch until a short one. The next batch is fetched while this one is imported
+   * (the peer reads and sends while we verify and append); if the import stops short of the
+   * batch's end (a bad block), the fetched batch no longer follows our head and is dropped.
+   */
   private async syncLoop(peers: readonly ValidatorId[]): Promise<void> {
-    for (;;) {
-      if (this.stopped) return;
-      const from = this.deps.store.head().height + 1;
-      let blocks: readonly SealedBlock[];
-      try {
-        blocks = await this.deps.transport.fetchBlocks(peers, from, this.syncBatch);
-      } catch (err) {
-        this.deps.logger?.warn({ err: (err as Error).message, from }, "sync fetch failed");
+    let next: Promise<readonly SealedBlock[] | null> | null = this.fetch(peers, this.deps.store.head().height + 1);
+    while (next !== null) {
+      const blocks = await next;
+      next = null;
+      if (this.stopped || blocks === null || blocks.length === 0) return;
+      const last = blocks[blocks.length - 1]!.block.header.height;
+      if (blocks.length >= this.syncBatch) next = this.fetch(peers, last + 1);
+      await this.deps.importBatch(blocks, peers);
+      if (this.deps.store.head().height < last) {
+        await next;
         return;
       }
-      if (blocks.length === 0) return;
-      await this.deps.importBatch(blocks, peers);
-      if (blocks.length < this.syncBatch || this.deps.store.head().height < from) return;
+    }
+  }
+
+  /** One batch from `from` on; null (logged) when no peer could serve it. */
+  private async fetch(peers: readonly ValidatorId[], from: number): Promise<readonly SealedBlock[] | null> {
+    try {
+      return await this.deps.transport.fetchBlocks(peers, from, this.syncBatch);
+    } catch (err) {
+      this.deps.logger?.warn({ err: (err as Error).message, from }, "sync fetch failed");
+      return null;
     }
   }
 }

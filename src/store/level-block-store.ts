@@ -4,7 +4,7 @@
 // the chain and the head names its last block. Memory (state, head, validator sets) is updated
 // only after that batch resolves, so it never runs ahead of the disk.
 import { Level } from "level";
-import type { AppendInput, BlockStore, ChainHead, GenesisInit, StoredBlock, TxLocation } from "../chain/block-store.js";
+import type { AppendInput, AppendOptions, BlockStore, ChainHead, GenesisInit, StoredBlock, TxLocation } from "../chain/block-store.js";
 import { checkAppend, checkOpen, checkValidatorsHeight, isBlockHeight, isHashHex, type StoreStatus } from "../chain/block-store-checks.js";
 import { decodeBlock } from "../chain/block.js";
 import { bytesEqual, fromHex, toHex } from "../chain/encoding.js";
@@ -109,7 +109,7 @@ export class LevelBlockStore implements BlockStore {
     return this.loaded!.history.at(height);
   }
 
-  append(input: AppendInput): Promise<void> {
+  append(input: AppendInput, options: AppendOptions = {}): Promise<void> {
     try {
       checkOpen(this.status);
     } catch (err) {
@@ -117,13 +117,13 @@ export class LevelBlockStore implements BlockStore {
     }
     // The caller may reuse its writes map while this append waits its turn.
     const snapshot: AppendInput = { ...input, receipts: [...input.receipts], writes: new Map(input.writes) };
-    const run = this.appendTail.then(() => this.appendNow(snapshot));
+    const run = this.appendTail.then(() => this.appendNow(snapshot, options.durable ?? true));
     this.appendTail = run.catch(() => undefined);
     return run;
   }
 
   /** Runs alone (see append): close() waits for it, so the database is open throughout. */
-  private async appendNow(input: AppendInput): Promise<void> {
+  private async appendNow(input: AppendInput, durable: boolean): Promise<void> {
     const db = this.db!;
     const loaded = this.loaded!;
     checkAppend(loaded.head, loaded.state, input);
@@ -143,7 +143,7 @@ export class LevelBlockStore implements BlockStore {
     }
     if (change !== null) ops.push({ type: "put", key: layout.validatorsKey(change.height), value: layout.encodeValidatorSet(change.set) });
     ops.push({ type: "put", key: layout.HEAD_KEY, value: layout.encodeHead(head) });
-    await db.batch(ops, { sync: true });
+    await db.batch(ops, { sync: durable });
     loaded.state.apply(writes);
     if (change !== null) loaded.history.push(change);
     this.loaded = { ...loaded, head };

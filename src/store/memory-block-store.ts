@@ -5,7 +5,7 @@
 //
 // close() keeps the data, like a disk that survives its process: open() again (with the same
 // genesis) resumes from the stored head, which is how the simulator models a restart.
-import type { AppendInput, BlockStore, ChainHead, GenesisInit, StoredBlock, TxLocation } from "../chain/block-store.js";
+import type { AppendInput, AppendOptions, BlockStore, ChainHead, GenesisInit, StoredBlock, TxLocation } from "../chain/block-store.js";
 import { checkAppend, checkOpen, checkValidatorsHeight, isBlockHeight, isHashHex, type StoreStatus } from "../chain/block-store-checks.js";
 import { bytesEqual, toHex } from "../chain/encoding.js";
 import { assert, StoreError } from "../chain/errors.js";
@@ -64,7 +64,8 @@ export class MemoryBlockStore implements BlockStore {
     return this.chainState;
   }
 
-  async append(input: AppendInput): Promise<void> {
+  /** Memory is the simulator's disk: every append is as durable as it gets (options ignored). */
+  async append(input: AppendInput, _options?: AppendOptions): Promise<void> {
     checkOpen(this.status);
     const head = this.chainHead!;
     checkAppend(head, this.chainState, input);

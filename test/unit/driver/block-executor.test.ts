@@ -140,6 +140,25 @@ describe("BlockExecutor.importBlocks", () => {
     expect(s.rejected).toEqual([]);
   });
 
+  it("syncs only the last append of a batch to disk, and prunes old votes once per batch", async () => {
+    const s = await setup(null);
+    const durable: boolean[] = [];
+    const append = s.store.append.bind(s.store);
+    s.store.append = (input, options) => {
+      durable.push(options?.durable ?? true);
+      return append(input, options);
+    };
+    const prunes: number[] = [];
+    const prune = s.votes.pruneBelow.bind(s.votes);
+    s.votes.pruneBelow = (height) => {
+      prunes.push(height);
+      return prune(height);
+    };
+    await s.executor.importBlocks(chain, ["peer"]);
+    expect(durable).toEqual([false, false, false, true]);
+    expect(prunes).toEqual([4]);
+  });
+
   it("stops at a gap without appending anything past it", async () => {
     const s = await setup(null);
     await s.executor.importBlocks(chain.slice(1), ["peer"]);
