@@ -94,6 +94,8 @@ export interface VoteRecord {
  */
 export interface VoteStore {
   record(vote: VoteRecord): Promise<void>;
+  /** Several votes in one atomic, synced write (the votes of one consensus step: one fsync). */
+  recordAll(votes: readonly VoteRecord[]): Promise<void>;
   /** Every recorded vote not yet pruned, in (height, view, phase) order. */
   load(): Promise<VoteRecord[]>;
   /** Drop votes for heights below `height` (they are covered by a seal now). */

@@ -132,7 +132,11 @@ export class BlockExecutor {
       cached !== undefined && bytesEqual(cached.parentHash, head.hash) ? cached : validateBlock(block, this.params(height));
     const store = this.deps.store;
     const nextValidators = nextValidatorsAfter(this.deps.selection, store.validatorsAt(height), block, store.state(), execution.writes);
-    await this.commitToStore(block, seal, { ...execution, nextValidators }, "consensus");
+    // Not fsynced here: the votes live in the same database, so the next synced vote write
+    // (this replica's next prepare or commit) makes this append durable with it; a process crash
+    // loses nothing either way, an OS crash before then only this block, which q replicas hold
+    // (and recorded, with its certificate, in their commits) and sync brings back.
+    await this.commitToStore(block, seal, { ...execution, nextValidators }, "consensus", { durable: false, prune: true });
   }
 
   /**

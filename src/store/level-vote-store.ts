@@ -19,7 +19,7 @@ import { checkVoteRecord, VOTE_PHASES, votePhaseIndex } from "../chain/vote-orde
 /** The part of an abstract-level database (a Level or a sublevel, binary keys and values) this store uses. */
 export interface VoteDatabase {
   put(key: Uint8Array, value: Uint8Array, options: { sync?: boolean }): Promise<void>;
-  batch(operations: { type: "del"; key: Uint8Array }[], options: { sync?: boolean }): Promise<void>;
+  batch(operations: ({ type: "del"; key: Uint8Array } | { type: "put"; key: Uint8Array; value: Uint8Array })[], options: { sync?: boolean }): Promise<void>;
   iterator(options: { gte: Uint8Array; lt: Uint8Array }): AsyncIterable<[Uint8Array, Uint8Array]>;
   keys(options: { gte: Uint8Array; lt: Uint8Array }): AsyncIterable<Uint8Array>;
 }
@@ -89,6 +89,13 @@ export class LevelVoteStore implements VoteStore {
     checkOpen(this.status);
     checkVoteRecord(vote);
     await this.db!.put(voteKey(vote.height, vote.view, votePhaseIndex(vote.phase)), vote.bytes, { sync: true });
+  }
+
+  async recordAll(votes: readonly VoteRecord[]): Promise<void> {
+    checkOpen(this.status);
+    for (const vote of votes) checkVoteRecord(vote);
+    const operations = votes.map((vote) => ({ type: "put" as const, key: voteKey(vote.height, vote.view, votePhaseIndex(vote.phase)), value: vote.bytes }));
+    if (operations.length > 0) await this.db!.batch(operations, { sync: true });
   }
 
   async load(): Promise<VoteRecord[]> {

@@ -8,6 +8,16 @@ export class MemoryVoteStore implements VoteStore {
 
   async record(vote: VoteRecord): Promise<void> {
     checkVoteRecord(vote);
+    this.put(vote);
+  }
+
+  async recordAll(votes: readonly VoteRecord[]): Promise<void> {
+    // All checked before any is kept: one write, all or nothing, as LevelVoteStore's batch.
+    for (const vote of votes) checkVoteRecord(vote);
+    for (const vote of votes) this.put(vote);
+  }
+
+  private put(vote: VoteRecord): void {
     // Copied: the caller's buffer may be reused, a disk would not see that either.
     const stored: VoteRecord = { height: vote.height, view: vote.view, phase: vote.phase, bytes: Uint8Array.from(vote.bytes) };
     this.votes.set(`${vote.height}/${vote.view}/${votePhaseIndex(vote.phase)}`, stored);

@@ -92,6 +92,14 @@ export class GatedVoteStore extends MemoryVoteStore {
     this.log.push(`recorded ${record.phase}@${record.height}/${record.view}`);
   }
 
+  override async recordAll(records: readonly VoteRecord[]): Promise<void> {
+    const what = records.map((r) => `${r.phase}@${r.height}/${r.view}`).join(" + ");
+    this.log.push(`record-start ${what}`);
+    if (this.gated) await new Promise<void>((release) => this.pending.push(release));
+    await super.recordAll(records);
+    for (const r of records) this.log.push(`recorded ${r.phase}@${r.height}/${r.view}`);
+  }
+
   get waiting(): number {
     return this.pending.length;
   }
