@@ -10,6 +10,8 @@ const ENTRY = fileURLToPath(new URL("./tsx-entry.mjs", import.meta.url));
 export interface LoadHooks {
   readonly onWindowStart?: (at: number) => void | Promise<void>;
   readonly onWindowEnd?: (at: number) => void | Promise<void>;
+  /** Ends the load process early (SIGTERM); the run then rejects with "aborted". */
+  readonly signal?: AbortSignal;
 }
 
 export function runLoadProcess(spec: LoadSpec, hooks: LoadHooks = {}): Promise<LoadResult> {
@@ -38,9 +40,11 @@ export function runLoadProcess(spec: LoadSpec, hooks: LoadHooks = {}): Promise<L
       }
     });
     child.once("error", reject);
+    hooks.signal?.addEventListener("abort", () => child.kill("SIGTERM"), { once: true });
     child.once("close", (code) => {
       Promise.all(hookRuns).then(() => {
-        if (code === 0 && result !== null) resolve(result);
+        if (hooks.signal?.aborted === true) reject(new Error("aborted"));
+        else if (code === 0 && result !== null) resolve(result);
         else reject(new Error(`the load process exited with ${code}${result === null ? " without a result" : ""}: ${stderr.trim().slice(-1500)}`));
       }, reject);
     });

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { readKeyFile } from "../../node/key-file.js";
 import { TriadClient } from "../../rpc/client.js";
 import { portOf } from "../manifest.js";
-import { isProcessAlive, waitFor, waitForHeight } from "../scenario.js";
+import { headHeight, isProcessAlive, waitFor, waitForHeight } from "../scenario.js";
 import { prepareTestnet } from "../setup.js";
 import { Testnet } from "../testnet.js";
 import type { BlockArrival, LoadResult } from "./load-process.js";
@@ -144,7 +144,16 @@ async function measure(options: BenchOptions, net: Testnet, names: readonly stri
   let observer: ObserverSyncReport | null = null;
   const observerName = net.nodes.find((n) => n.role === "observer")?.name;
   if (observerName !== undefined) {
-    observer = await measureObserverSync(net, observerName, net.client(watch), { minBlocks: options.syncBlocks, growWaitMs: options.syncWait * 1000, syncTimeoutMs: 300_000, log });
+    const grow = async (height: number, untilMs: number): Promise<void> => {
+      // A light load keeps blocks coming back to back; it is stopped as soon as the height is there.
+      const stop = new AbortController();
+      const rate = Math.max(20, Math.round((search?.saturationTxPerSec ?? 40) / 4));
+      const load = runLoadProcess({ dir: net.dir, rate, warmupMs: 0, durationMs: Math.max(1_000, untilMs - Date.now()), drainMs: 0, targets: names, watch }, { signal: stop.signal }).catch(() => undefined);
+      await waitFor(`height ${height}`, async () => (await headHeight(net.client(watch))) >= height, { timeoutMs: Math.max(0, untilMs - Date.now()), intervalMs: 1_000 }).catch(() => undefined);
+      stop.abort();
+      await load;
+    };
+    observer = await measureObserverSync(net, observerName, net.client(watch), { minBlocks: options.syncBlocks, growWaitMs: options.syncWait * 1000, syncTimeoutMs: 300_000, log, grow });
     log(`observer: ${observer.blocksPerSec} blocks/s to height ${observer.heightReached} of ${observer.targetHeight}`);
   }
 

@@ -14,6 +14,8 @@ export interface ObserverSyncOptions {
   /** Longest wait for the observer to reach the target. */
   readonly syncTimeoutMs: number;
   readonly log: (line: string) => void;
+  /** Drive blocks until the chain reaches `height` or `untilMs` passes (an idle chain grows slowly). */
+  readonly grow?: (height: number, untilMs: number) => Promise<void>;
 }
 
 export interface ObserverSyncReport {
@@ -36,7 +38,11 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 export async function measureObserverSync(net: Testnet, name: string, head: TriadClient, options: ObserverSyncOptions): Promise<ObserverSyncReport> {
   const growUntil = Date.now() + options.growWaitMs;
   let target = await headHeight(head);
-  if (target < options.minBlocks) options.log(`letting the chain grow from ${target} to ${options.minBlocks} blocks before starting ${name} (at most ${options.growWaitMs / 1000} s)`);
+  if (target < options.minBlocks) {
+    options.log(`letting the chain grow from ${target} to ${options.minBlocks} blocks before starting ${name} (at most ${options.growWaitMs / 1000} s)`);
+    await options.grow?.(options.minBlocks, growUntil);
+    target = await headHeight(head);
+  }
   while (target < options.minBlocks && Date.now() < growUntil) {
     await sleep(1_000);
     target = await headHeight(head);

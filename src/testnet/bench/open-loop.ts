@@ -3,7 +3,9 @@
 // flight) lets a slow network slow the generator down and hides it; here the offered rate is
 // fixed and what the network does with it is measured. A request that fails to connect (a
 // killed node) is sent again, with its original submit times, to the next node, as a wallet
-// would; answers (accepted or refused) are only counted.
+// would; answers (accepted or refused) are only counted. A tx's submit time is when it is
+// handed to the HTTP layer: if a node answers so slowly that all 32 sockets to it are busy, the
+// wait for a socket counts as that node's latency (`maxOutstanding` shows when it happened).
 import { KeepAlivePoster } from "./http-post.js";
 
 export interface OpenLoopOptions {
@@ -54,7 +56,7 @@ export class OpenLoopSender {
   private finished: (() => void) | null = null;
 
   constructor(private readonly options: OpenLoopOptions) {
-    this.posters = options.targets.map((url) => new KeepAlivePoster(url, 30_000));
+    this.posters = options.targets.map((url) => new KeepAlivePoster(url, 30_000, 32));
     this.downUntil = options.targets.map(() => 0);
     this.lag = new Float64Array(options.txs.length);
   }

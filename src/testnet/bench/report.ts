@@ -25,8 +25,9 @@ const maxOf = (xs: readonly (number | null | undefined)[]): number | null => {
   return v.length === 0 ? null : Math.max(...v);
 };
 
+/** The runs with every validator up (the kill run's all-up half included). */
 function loadRuns(n: NetworkReport): RunReport[] {
-  return [...n.runs, ...(n.search?.steps ?? []), ...(n.halfSaturation === null ? [] : [n.halfSaturation])];
+  return [...n.runs, ...(n.search?.steps ?? []), ...(n.halfSaturation === null ? [] : [n.halfSaturation]), ...(n.killPrimary === null ? [] : [n.killPrimary.allUp])];
 }
 
 /** The run with the highest committed rate: the node costs at saturation. */
@@ -59,7 +60,7 @@ const cell = (x: unknown, width: number): string => String(x ?? "-").padStart(wi
 
 function runTable(n: NetworkReport): string[] {
   const head = `  ${"run".padEnd(22)}${cell("offered", 9)}${cell("sent", 9)}${cell("commit", 9)}${cell("p50ms", 8)}${cell("p99ms", 8)}${cell("cpu s/1k", 9)}${cell("rssMB", 7)}${cell("p2pB/tx", 9)}  gen`;
-  const rows = [...loadRuns(n), ...(n.killPrimary === null ? [] : [n.killPrimary.allUp, n.killPrimary.oneDown])].map(
+  const rows = [...loadRuns(n), ...(n.killPrimary === null ? [] : [n.killPrimary.oneDown])].map(
     (r) =>
       `  ${r.label.padEnd(22)}${cell(r.offeredTxPerSec, 9)}${cell(r.achievedTxPerSec, 9)}${cell(r.committedTxPerSec, 9)}${cell(r.latencyMs.p50, 8)}${cell(r.latencyMs.p99, 8)}` +
       `${cell(maxOf(r.nodes.map((x) => x.cpuSecPer1kTx)), 9)}${cell(maxOf(r.nodes.map((x) => x.peakRssMB)), 7)}${cell(maxOf(r.nodes.map((x) => x.p2pBytesSentPerTx)), 9)}  ${r.generatorLimited ? "LIMITED" : "ok"}`,
