@@ -55,6 +55,24 @@ const MEMPOOL_DRAIN_MS = 30_000;
 export async function runNetwork(options: BenchOptions, validators: number, log: (line: string) => void): Promise<NetworkReport> {
   const dir = mkdtempSync(join(options.dir ?? tmpdir(), `triad-bench-${validators}v-`));
   let net: Testnet | null = null;
+  // The nodes run in their own process groups (a Ctrl-C reaches only this process): never leave them behind.
+  const killNodes = (): void => {
+    for (const pid of net?.pids() ?? []) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    }
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    killNodes();
+    if (!options.keep) rmSync(dir, { recursive: true, force: true });
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  };
+  process.on("exit", killNodes);
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   try {
     const prepared = await prepareTestnet({ dir, selection: "poa", validators, observers: options.observers, accounts: options.accounts, consensus: { tickMs: options.tickMs } });
     net = new Testnet(prepared, { startArgs: ["--log-level", "warn"], stopGraceMs: 10_000 });
@@ -63,8 +81,11 @@ export async function runNetwork(options: BenchOptions, validators: number, log:
     await net.start(names);
     return await measure(options, net, names, log, dir);
   } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
     await net?.stop();
     for (const pid of net?.pids() ?? []) if (isProcessAlive(pid)) process.kill(pid, "SIGKILL");
+    process.off("exit", killNodes);
     if (options.keep) log(`kept ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
   }
