@@ -44,7 +44,7 @@ export interface NetworkReport {
   readonly dir: string | null;
   readonly idle: ProbeReport;
   readonly runs: readonly RunReport[];
-  readonly search: { readonly steps: readonly RunReport[]; readonly stoppedBecause: string; readonly saturationTxPerSec: number } | null;
+  readonly search: { readonly steps: readonly RunReport[]; readonly stoppedBecause: string; readonly saturationTxPerSec: number; readonly bracketed: boolean } | null;
   readonly halfSaturation: RunReport | null;
   readonly observer: ObserverSyncReport | null;
   readonly killPrimary: KillReport | null;
@@ -156,8 +156,11 @@ async function measure(options: BenchOptions, net: Testnet, names: readonly stri
       rate = decision.nextRate;
     }
     const saturation = saturationRate(steps.map((s) => ({ offered: s.offeredTxPerSec, committed: s.committedTxPerSec, p99Ms: s.latencyMs.p99, generatorLimited: s.generatorLimited })));
-    search = { steps, stoppedBecause: decision.reason, saturationTxPerSec: saturation };
-    log(`saturation: ${saturation} tx/s committed (search stopped: ${decision.reason})`);
+    // Stopped at the first step: the start rate was already past saturation, so the figure is
+    // what an overloaded network commits, not a bracketed maximum.
+    const bracketed = steps.length > 1 || decision.reason === "max-steps";
+    search = { steps, stoppedBecause: decision.reason, saturationTxPerSec: saturation, bracketed };
+    log(`saturation: ${saturation} tx/s committed (search stopped: ${decision.reason})${bracketed ? "" : `; the first step was already past it: try --search-start ${Math.max(1, Math.round(saturation / 2))}`}`);
     const half = Math.max(1, Math.round(saturation / 2));
     halfSaturation = (await loadRun(`half saturation ${half}`, half, options.duration * 1000)).report;
   }
