@@ -13,6 +13,7 @@ import { txCommand } from "./tx-command.js";
 import { testnetCommand } from "./testnet-command.js";
 import { checkCommand } from "./check-command.js";
 import { simCommand } from "./sim-command.js";
+import { benchCommand } from "./bench-command.js";
 
 const commands: readonly (() => Command)[] = [
   keysCommand,
@@ -20,6 +21,7 @@ const commands: readonly (() => Command)[] = [
   simCommand,
   testnetCommand,
   checkCommand,
+  benchCommand,
   initCommand,
   startCommand,
   showValidatorCommand,

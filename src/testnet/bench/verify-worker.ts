@@ -1,0 +1,41 @@
+// One verification worker of ./verify-limit.ts: signs its own txs, then, on "go", verifies
+// them for a fixed time exactly as a node admits a tx from a client or a peer — verifyTx with
+// a VerifyCache as the verify function — and reports how many it verified. A fresh cache per
+// pass over the txs: every check is a miss, as it is for a tx the node has never seen.
+import { parentPort, workerData } from "node:worker_threads";
+import { decodeSignedTx, generateKeyPair, toHex, verifyTx, VerifyCache, type SignedTx } from "../../chain/index.js";
+import { TxBuilder } from "../tx-builder.js";
+
+export interface VerifyWorkerData {
+  readonly seconds: number;
+  readonly txs: number;
+}
+
+export interface VerifyWorkerReport {
+  readonly verifies: number;
+  readonly seconds: number;
+}
+
+const CHAIN_ID = "triad-bench-verify";
+const KEYS = 16;
+
+const { seconds, txs: count } = workerData as VerifyWorkerData;
+const builders = Array.from({ length: KEYS }, () => new TxBuilder(generateKeyPair(), CHAIN_ID));
+const to = toHex(generateKeyPair().publicKey);
+const txs: SignedTx[] = [];
+for (let k = 0; k < count; k++) txs.push(decodeSignedTx(builders[k % KEYS]!.transfer(Math.floor(k / KEYS), to, 1n).bytes));
+
+parentPort!.once("message", () => {
+  const started = performance.now();
+  const until = started + seconds * 1000;
+  let verifies = 0;
+  while (performance.now() < until) {
+    const cache = new VerifyCache();
+    for (let k = 0; k < txs.length && (k % 256 !== 0 || performance.now() < until); k++) {
+      verifyTx(txs[k]!, CHAIN_ID, cache.verifyDomain);
+      verifies++;
+    }
+  }
+  parentPort!.postMessage({ verifies, seconds: (performance.now() - started) / 1000 } satisfies VerifyWorkerReport);
+});
+parentPort!.postMessage("ready");
