@@ -89,6 +89,14 @@ function conformance(name: string, makeFactory: () => VoteStoreFactory): void {
       expect(await store.load()).toEqual(ordered);
     });
 
+    it("records several votes in one write, all or none, and they survive a reopen", async () => {
+      await store.recordAll([vote(5, 0, "prepare"), vote(5, 0, "pre-prepare")]);
+      const bad = { ...vote(6, 0, "commit"), height: -1 };
+      await expect(store.recordAll([vote(6, 0, "prepare"), bad])).rejects.toThrow();
+      const reopened = await factory.reopen(store);
+      expect(await reopened.load()).toEqual([vote(5, 0, "pre-prepare"), vote(5, 0, "prepare")]);
+    });
+
     it("keeps one record per (height, view, phase): a second replaces the first", async () => {
       await store.record(vote(4, 0, "prepare"));
       await store.record({ ...vote(4, 0, "prepare"), bytes: Uint8Array.of(9) });
