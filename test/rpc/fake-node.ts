@@ -1,6 +1,6 @@
 // An in-memory NodeApi over real chain values: blocks made with makeBlock and sealed with real
 // commit signatures from dev validator keys, txs signed with signTx and checked with verifyTx.
-// Tests drive it directly (appendBlock, failNextSubmit, syncing) and watch it through the RPC.
+// Tests drive it directly (appendBlock, failNextSubmit, catchingUp) and watch it through the RPC.
 import { builtinRegistry, transferKind } from "../../src/chain/builtin-kinds.js";
 import type { StoredBlock, TxLocation } from "../../src/chain/block-store.js";
 import { makeBlock, txRoot } from "../../src/chain/block.js";
@@ -61,7 +61,7 @@ export class FakeNode implements NodeApi {
   readonly blocks: StoredBlock[] = [];
   readonly mempoolTxs = new Map<string, SignedTx>();
   readonly kvStore = new Map<string, Uint8Array>();
-  syncing = false;
+  catchingUp = false;
   view = 0;
   /** Thrown by the next submitTx instead of admitting the tx. */
   nextSubmitError: Error | null = null;
@@ -102,7 +102,7 @@ export class FakeNode implements NodeApi {
       timestamp: head?.block.header.timestamp ?? genesisTimestamp(this.g),
       appHash: head?.block.header.stateRoot ?? sha256(utf8("genesis-state")),
       view: this.view,
-      syncing: this.syncing,
+      syncing: this.catchingUp,
     };
   }
 
@@ -140,6 +140,10 @@ export class FakeNode implements NodeApi {
   validatorsAt(height: number): ValidatorSet {
     if (height < 1 || height > this.height + 1) throw new RangeError(`no validator set at ${height}`);
     return this.set;
+  }
+
+  syncing(): boolean {
+    return this.catchingUp;
   }
 
   async submitTx(bytes: Uint8Array): Promise<SubmitResult> {

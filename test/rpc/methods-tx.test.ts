@@ -108,7 +108,7 @@ describe("tx methods", () => {
   });
 
   it("while syncing, broadcasts → -32003", async () => {
-    h.node.syncing = true;
+    h.node.catchingUp = true;
     for (const method of ["broadcast_tx_sync", "broadcast_tx_async", "broadcast_tx_commit"]) {
       const r = await h.rpc(method, { tx: b64(transferTx(account0, 0).bytes) });
       expect(r.error?.code).toBe(RPC_ERROR_CODES.SYNCING);
