@@ -176,6 +176,8 @@ export class TxRelay {
     q.writing = true;
     try {
       while (q.txs.length > 0 && this.running) {
+        // A stream the peer reset while we were idle is replaced before the write, not after a lost batch.
+        if (q.stream !== null && q.stream.status !== "open") this.reset(q, null);
         const batch = this.take(q);
         try {
           const signal = AbortSignal.any([this.stopping.signal, AbortSignal.timeout(this.opts.writeTimeoutMs)]);
