@@ -259,14 +259,8 @@ export class TriadNodeApi implements NodeApi {
 
   account(id: string): AccountInfo {
     const account = readAccount(this.deps.store.state(), id);
-    const mempool = this.deps.mempool;
-    let pendingNonce = account.nonce;
-    if (mempool.size > 0) {
-      const pooled = new Set<number>();
-      for (const tx of mempool.pending(mempool.size)) if (tx.sender === id) pooled.add(tx.nonce);
-      while (pooled.has(pendingNonce)) pendingNonce++;
-    }
-    return { balance: account.balance, nonce: account.nonce, pendingNonce };
+    // From the sender's own queue: a load client asks this per account, the pool holds 10k txs.
+    return { balance: account.balance, nonce: account.nonce, pendingNonce: this.deps.mempool.pendingNonce(id, account.nonce) };
   }
 
   kv(key: string): Uint8Array | undefined {
