@@ -145,7 +145,12 @@ export class TxRelay {
       q.txs.push(tx);
       q.bytes += tx.length;
       queued++;
-      if (!q.writing) void this.flush(q);
+      if (!q.writing) {
+        // Start on a microtask, not inline: every tx relayed in the same synchronous run (one RPC
+        // batch) rides in the first frame, and no IO turn passes before it leaves.
+        q.writing = true;
+        queueMicrotask(() => void this.flush(q));
+      }
     }
     if (queued > 0) this.stats.relayed++;
     return queued;
@@ -173,7 +178,6 @@ export class TxRelay {
   // One writer per peer: the loop runs while txs keep arriving, each pass sending what piled up
   // during the previous write. Never rejects.
   private async flush(q: PeerQueue): Promise<void> {
-    q.writing = true;
     try {
       while (q.txs.length > 0 && this.running) {
         // A stream the peer reset while we were idle is replaced before the write, not after a lost batch.
