@@ -147,7 +147,7 @@ export class TriadNode {
       await this.shutdown();
       this.state = "stopped";
       const t = this.transport;
-      this.log.info({ height, repeatsSentDirect: t?.sentDirect, receivedDirect: t?.received }, "node stopped");
+      this.log.info({ height, repeatsSentDirect: t?.sentDirect, receivedDirect: t?.received, txRelay: this.host?.txRelayStats }, "node stopped");
     })();
     return this.stopped;
   }

@@ -184,7 +184,9 @@ export class TxRelay {
         if (q.stream !== null && q.stream.status !== "open") this.reset(q, null);
         const batch = this.take(q);
         try {
-          const signal = AbortSignal.any([this.stopping.signal, AbortSignal.timeout(this.opts.writeTimeoutMs)]);
+          // A timeout alone (stop() aborts the stream itself): no composite signal per batch kept
+          // alive by the long-lived stopping signal.
+          const signal = AbortSignal.timeout(this.opts.writeTimeoutMs);
           const lp = q.lp ?? (await this.open(q, signal));
           await lp.write(encodeTxBatch(batch), { signal });
           this.stats.sentTxs += batch.length;
