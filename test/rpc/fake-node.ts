@@ -66,6 +66,9 @@ export class FakeNode implements NodeApi {
   /** Thrown by the next submitTx instead of admitting the tx. */
   nextSubmitError: Error | null = null;
   submitCalls = 0;
+  /** Answer submitTx with plain values (as the real node does when no IO is needed), not promises. */
+  plainSubmit = false;
+  statusCalls = 0;
   private readonly g = testGenesis();
   private readonly txIndex = new Map<string, TxLocation>();
   private readonly nonces = new Map<string, number>();
@@ -88,6 +91,7 @@ export class FakeNode implements NodeApi {
   }
 
   status(): NodeStatus {
+    this.statusCalls++;
     const head = this.blocks[this.blocks.length - 1];
     const v0 = publicKeyHex(validatorKeys[0]!);
     return {
@@ -146,7 +150,12 @@ export class FakeNode implements NodeApi {
     return this.catchingUp;
   }
 
-  async submitTx(bytes: Uint8Array): Promise<SubmitResult> {
+  submitTx(bytes: Uint8Array): SubmitResult | Promise<SubmitResult> {
+    if (this.plainSubmit) return this.admit(bytes);
+    return Promise.resolve().then(() => this.admit(bytes));
+  }
+
+  private admit(bytes: Uint8Array): SubmitResult {
     this.submitCalls++;
     if (this.nextSubmitError !== null) {
       const err = this.nextSubmitError;
