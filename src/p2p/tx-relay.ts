@@ -94,6 +94,8 @@ export class TxRelay {
   private readonly opts: Required<TxRelayOptions>;
   private readonly log: Logger;
   private readonly peers = new Map<ValidatorId, PeerQueue>();
+  // A validator that is down is asked about on every relay: convert its key once, not per tx.
+  private readonly peerIds = new Map<ValidatorId, PeerId | null>();
   private readonly inbound = new Set<Stream>();
   private stopping = new AbortController();
   private running = false;
@@ -160,19 +162,28 @@ export class TxRelay {
   private peer(id: ValidatorId): PeerQueue | null {
     let q = this.peers.get(id);
     if (q === undefined) {
-      let peerId: PeerId;
-      try {
-        peerId = peerIdFromValidatorId(id);
-      } catch {
-        return null;
-      }
+      const peerId = this.peerIdOf(id);
+      if (peerId === null || this.deps.libp2p.getConnections(peerId).length === 0) return null;
       q = { id, peerId, txs: [], bytes: 0, writing: false, stream: null, lp: null };
-      if (this.deps.libp2p.getConnections(peerId).length === 0) return null;
       this.peers.set(id, q);
     } else if (q.stream === null && this.deps.libp2p.getConnections(q.peerId).length === 0) {
       return null;
     }
     return q;
+  }
+
+  private peerIdOf(id: ValidatorId): PeerId | null {
+    let peerId = this.peerIds.get(id);
+    if (peerId !== undefined) return peerId;
+    try {
+      peerId = peerIdFromValidatorId(id);
+    } catch {
+      peerId = null;
+    }
+    // Validator sets are small; a cap only guards against a target list gone wild.
+    if (this.peerIds.size >= 1024) this.peerIds.clear();
+    this.peerIds.set(id, peerId);
+    return peerId;
   }
 
   // One writer per peer: the loop runs while txs keep arriving, each pass sending what piled up
