@@ -52,7 +52,17 @@ describe("tx relay between three validators", () => {
     const sender = hosts[1]!;
     const burst = txs(1000, 1500);
     const before = { ...sender.host.txRelayStats };
+    // Once the first tx is in, let one event-loop turn pass: a frame of 512 txs is admitted in
+    // chunks with turns between them, so the turn comes long before the frame is done.
+    const receiver = hosts[0]!;
+    const base = receiver.txs.items.length;
+    const atNextTurn = receiver.txs
+      .next("the burst's first tx", (e) => e.tx.id === burst[0]!.id)
+      .then(() => new Promise<number>((resolve) => setImmediate(() => resolve(receiver.txs.items.length - base))));
     for (const tx of burst) expect(sender.host.relayTx(tx.bytes)).toBe(2);
+    const admittedBeforeTurn = await atNextTurn;
+    expect(admittedBeforeTurn).toBeGreaterThan(0);
+    expect(admittedBeforeTurn).toBeLessThanOrEqual(64);
     for (const h of [hosts[0]!, hosts[2]!]) {
       await h.txs.next("the burst's last tx", (e) => e.tx.id === burst[burst.length - 1]!.id);
       const got = h.txs.items.filter((e) => e.from === sender.id).map((e) => e.tx.id);
