@@ -39,6 +39,14 @@ export interface MempoolDeps {
   readonly onAdded?: (poolSize: number) => void;
 }
 
+/**
+ * Senders beyond those of the included txs that removeIncluded checks per call. Only a tx's own
+ * sender's nonce moves when a block executes it, so the touched senders are all that is needed;
+ * the bounded sweep is a safety net (a state that moved some other way is caught within
+ * senders / STALE_SWEEP_PER_CALL appends) at a cost independent of the pool's size.
+ */
+const STALE_SWEEP_PER_CALL = 64;
+
 /** One sender's pooled txs, keyed by nonce. */
 interface SenderQueue {
   readonly byNonce: Map<number, SignedTx>;
@@ -55,6 +63,8 @@ export class Mempool {
   // round-robin order of `reap`. A sender with no txs left is deleted, so this stays bounded.
   private readonly bySender = new Map<string, SenderQueue>();
   private totalBytes = 0;
+  // Where the stale sweep resumes: a live Map iterator skips deleted senders and reaches new ones.
+  private sweepCursor: Iterator<string> | null = null;
 
   /** Ids of txs whose signatures the pool has verified: block validation's `verified` option. */
   readonly verified: { has(id: string): boolean } = { has: (id) => this.byId.has(id) };
@@ -227,28 +237,57 @@ export class Mempool {
   /**
    * After a block is appended (and the state updated): drop the included txs, then every
    * pooled tx whose nonce its sender's account has moved past, since it can never execute.
+   * Called on every append, so its work is proportional to the block, not to the pool: it reads
+   * the accounts of the block's senders, plus a bounded sweep of the others.
    */
   removeIncluded(txs: readonly SignedTx[]): void {
+    const touched = new Set<string>();
     for (const tx of txs) {
+      touched.add(tx.sender);
       const pooled = this.byId.get(tx.id);
       if (pooled !== undefined) this.remove(pooled);
     }
     if (this.bySender.size === 0) return;
     const state = this.deps.state();
-    // Copy the keys: removing a sender's last tx deletes it from the map being walked.
-    for (const sender of [...this.bySender.keys()]) {
-      const queue = this.bySender.get(sender);
-      if (queue === undefined) continue;
-      const next = readAccount(state, sender).nonce;
-      if (queue.minNonce >= next) continue;
-      for (const tx of [...queue.byNonce.values()]) if (tx.nonce < next) this.remove(tx);
+    for (const sender of touched) this.dropStale(sender, state);
+    let budget = Math.min(STALE_SWEEP_PER_CALL, this.bySender.size);
+    while (budget-- > 0) {
+      this.sweepCursor ??= this.bySender.keys();
+      const next = this.sweepCursor.next();
+      if (next.done === true) {
+        this.sweepCursor = null;
+        continue;
+      }
+      if (!touched.has(next.value)) this.dropStale(next.value, state);
     }
+  }
+
+  /**
+   * The next nonce `sender` can use counting its contiguous pooled txs from `from` (the account's
+   * nonce); O(its pooled txs), never O(pool).
+   */
+  pendingNonce(sender: string, from: number): number {
+    const queue = this.bySender.get(sender);
+    let n = from;
+    if (queue === undefined) return n;
+    while (queue.byNonce.has(n)) n++;
+    return n;
   }
 
   clear(): void {
     this.byId.clear();
     this.bySender.clear();
     this.totalBytes = 0;
+    this.sweepCursor = null;
+  }
+
+  private dropStale(sender: string, state: StateView): void {
+    const queue = this.bySender.get(sender);
+    if (queue === undefined) return;
+    const next = readAccount(state, sender).nonce;
+    if (queue.minNonce >= next) return;
+    // Copy: removing entries from the map being walked (at most maxTxsPerSender of them).
+    for (const tx of [...queue.byNonce.values()]) if (tx.nonce < next) this.remove(tx);
   }
 
   /** Canonical decode of raw bytes, or re-decode of a SignedTx's own bytes. */

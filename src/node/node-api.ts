@@ -1,14 +1,12 @@
 // The RPC server's view of a running node (src/rpc/node-api.ts), over the node's block store,
 // mempool, consensus driver and p2p host. Reads go to the committed state; submissions go to
-// the mempool and out on the tx gossip topic; block and tx events come from the driver's
+// the mempool and out through the tx relay to the validators; block and tx events come from the driver's
 // appends, in height order.
 import {
   isMember,
   kvKey,
   MempoolError,
   readAccount,
-  sha256,
-  toHex,
   type BlockStore,
   type Genesis,
   type Mempool,
@@ -23,6 +21,7 @@ import type { ReplicaStatus, ValidatorSelection } from "../consensus/index.js";
 import { dbftTally } from "../consensus/selection/index.js";
 import type {
   AccountInfo,
+  Awaitable,
   ConsensusInfo,
   JsonObject,
   JsonValue,
@@ -44,7 +43,7 @@ export interface NodeNetwork {
   listenAddrs(): string[];
   /** Open connections: peer id, validator id (hex key), remote address, direction. */
   connections(): { peerId: string; key: ValidatorId | null; addr: string; outbound: boolean }[];
-  /** Gossip a tx admitted from a client; failures are logged, never thrown. */
+  /** Relay a tx admitted from a client to the validators; failures are counted, never thrown. */
   publishTx(tx: SignedTx): void;
 }
 
@@ -139,6 +138,10 @@ export class TriadNodeApi implements NodeApi {
     };
   }
 
+  syncing(): boolean {
+    return this.deps.syncing();
+  }
+
   peers(): PeerInfo[] {
     const current = this.deps.store.validatorsAt(this.deps.store.head().height + 1);
     const byPeer = new Map<string, { peerId: string; validatorId: ValidatorId | null; addrs: string[]; outbound: boolean }>();
@@ -182,20 +185,30 @@ export class TriadNodeApi implements NodeApi {
     return this.deps.store.validatorsAt(height);
   }
 
-  async submitTx(bytes: Uint8Array): Promise<SubmitResult> {
-    // The id of a canonical tx is the hash of its bytes; anything else fails to decode below.
-    const id = toHex(sha256(bytes));
-    const committed = await this.deps.store.getTx(id);
-    if (committed !== undefined) return { id, status: "committed", height: committed.height };
+  /**
+   * The mempool first: it decodes, hashes and verifies the tx once, and no store read is needed
+   * on the hot path. Only a tx whose nonce the account has already passed may be one already in
+   * a block, so only that refusal looks the tx up (idempotent submit answers `committed`).
+   */
+  submitTx(bytes: Uint8Array): Awaitable<SubmitResult> {
     let tx: SignedTx;
     try {
       tx = this.deps.mempool.add(bytes);
     } catch (err) {
-      if (err instanceof MempoolError && err.code === "ALREADY_KNOWN") return { id, status: "known" };
+      if (!(err instanceof MempoolError)) throw err;
+      const id = typeof err.details.id === "string" ? err.details.id : null;
+      if (err.code === "ALREADY_KNOWN" && id !== null) return { id, status: "known" };
+      if (err.code === "STALE_NONCE" && id !== null) return this.committedOr(id, err);
       throw err;
     }
     this.deps.network.publishTx(tx);
     return { id: tx.id, status: "added" };
+  }
+
+  private async committedOr(id: string, refusal: MempoolError): Promise<SubmitResult> {
+    const committed = await this.deps.store.getTx(id);
+    if (committed !== undefined) return { id, status: "committed", height: committed.height };
+    throw refusal;
   }
 
   waitForTx(id: string, signal: AbortSignal): Promise<TxLocation> {
@@ -247,14 +260,8 @@ export class TriadNodeApi implements NodeApi {
 
   account(id: string): AccountInfo {
     const account = readAccount(this.deps.store.state(), id);
-    const mempool = this.deps.mempool;
-    let pendingNonce = account.nonce;
-    if (mempool.size > 0) {
-      const pooled = new Set<number>();
-      for (const tx of mempool.pending(mempool.size)) if (tx.sender === id) pooled.add(tx.nonce);
-      while (pooled.has(pendingNonce)) pendingNonce++;
-    }
-    return { balance: account.balance, nonce: account.nonce, pendingNonce };
+    // From the sender's own queue: a load client asks this per account, the pool holds 10k txs.
+    return { balance: account.balance, nonce: account.nonce, pendingNonce: this.deps.mempool.pendingNonce(id, account.nonce) };
   }
 
   kv(key: string): Uint8Array | undefined {

@@ -2,7 +2,7 @@
 // and this validator's own votes in one LevelDB), builds the consensus driver over it, joins the
 // network with the validator key as its libp2p identity, serves JSON-RPC, and feeds the driver
 // its three inputs: ticks from a timer, consensus messages from gossip, and (through the
-// mempool) txs from gossip and clients. Everything safety-relevant lives in the driver and the
+// mempool) txs from clients and from the tx relay of the other nodes. Everything safety-relevant lives in the driver and the
 // stores; this file only wires and orders start and stop.
 import { mkdir } from "node:fs/promises";
 import {
@@ -147,7 +147,7 @@ export class TriadNode {
       await this.shutdown();
       this.state = "stopped";
       const t = this.transport;
-      this.log.info({ height, repeatsSentDirect: t?.sentDirect, receivedDirect: t?.received }, "node stopped");
+      this.log.info({ height, repeatsSentDirect: t?.sentDirect, receivedDirect: t?.received, txRelay: this.host?.txRelayStats }, "node stopped");
     })();
     return this.stopped;
   }
@@ -202,12 +202,16 @@ export class TriadNode {
         isStale,
         verify,
         onConsensusMessage: submitMessage,
-        onTx: (tx) => {
+        // Our clients' txs go to the validators of the next block's set (observers propose nothing).
+        relayTargets: () => store.validatorsAt(store.head().height + 1).members,
+        // Decoded, hashed and verified once, here; a peer's tx is never relayed again (its origin
+        // sent it to every validator).
+        onTx: (bytes, from) => {
           try {
-            mempool.add(tx);
+            mempool.add(bytes);
           } catch (err) {
             if (!(err instanceof MempoolError)) throw err;
-            if (err.code !== "ALREADY_KNOWN") this.log.debug({ tx: tx.id, code: err.code }, "gossiped tx refused");
+            if (err.code !== "ALREADY_KNOWN") this.log.debug({ from, code: err.code, id: err.details.id }, "relayed tx refused");
           }
         },
         store,
@@ -261,8 +265,7 @@ export class TriadNode {
                 }))
               : [],
           publishTx: (tx) => {
-            if (!host.running) return;
-            host.publishTx(tx).catch((err: unknown) => this.log.debug({ tx: tx.id, err: (err as Error).message }, "tx publish failed"));
+            host.relayTx(tx.bytes);
           },
         },
         consensus: () => (this.driver === null ? null : this.driver.status()),

@@ -1,21 +1,12 @@
-// Gossip of consensus messages and txs. Payloads are signed at the application level (every
-// consensus message and tx carries its sender's signature), so gossipsub runs StrictNoSign and
-// the topic validators decide what propagates: nothing unauthenticated is forwarded or delivered.
+// Gossip of consensus messages. Payloads are signed at the application level (every consensus
+// message carries its sender's signature), so gossipsub runs StrictNoSign and the topic validator
+// decides what propagates: nothing unauthenticated is forwarded or delivered. Txs do not travel
+// here: the tx relay (tx-relay.ts) sends them in batches straight to the validators.
 import type { GossipsubEvents, GossipsubMessage, GossipsubOpts } from "@chainsafe/libp2p-gossipsub";
 import { TopicValidatorResult, type Message, type PeerId, type PubSub } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
 import type { Logger } from "pino";
-import {
-  decodeSignedTx,
-  fromHex,
-  MAX_TX_BYTES,
-  sha256,
-  utf8,
-  verifyDomain,
-  verifyTx,
-  type SignedTx,
-  type ValidatorId,
-} from "../chain/index.js";
+import { fromHex, sha256, utf8, verifyDomain, type ValidatorId } from "../chain/index.js";
 import { decodeMessage, encodeMessage, MAX_MESSAGE_BYTES, signedPayload, type ConsensusMessage } from "../consensus/messages.js";
 import { P2PError } from "./errors.js";
 import { tryValidatorIdFromPeerId } from "./identity.js";
@@ -23,10 +14,6 @@ import { ownedBytes } from "./wire-bytes.js";
 
 export function consensusTopic(chainId: string): string {
   return `/triad/${chainId}/consensus/1`;
-}
-
-export function txTopic(chainId: string): string {
-  return `/triad/${chainId}/txs/1`;
 }
 
 /**
@@ -39,7 +26,7 @@ export const GOSSIP_MAX_RPC_BYTES = MAX_MESSAGE_BYTES + 64 * 1024;
 /** Same shape as chain's verifyDomain, so the node can pass a cached verifier shared with the core. */
 export type VerifyDomainFn = typeof verifyDomain;
 
-export type GossipKind = "consensus" | "tx";
+export type GossipKind = "consensus";
 
 export type GossipVerdict<T> =
   | { readonly result: "accept"; readonly value: T }
@@ -75,18 +62,6 @@ export function checkConsensusData(data: Uint8Array, check: ConsensusCheck): Gos
   return { result: "accept", value: m };
 }
 
-/** Structure, chain id and signature of a gossiped tx; nonce and balance are the mempool's job. */
-export function checkTxData(data: Uint8Array, chainId: string, verify: VerifyDomainFn = verifyDomain): GossipVerdict<SignedTx> {
-  if (data.length > MAX_TX_BYTES) return { result: "reject", reason: `oversize: ${data.length} bytes` };
-  try {
-    const tx = decodeSignedTx(data);
-    verifyTx(tx, chainId, verify);
-    return { result: "accept", value: tx };
-  } catch (err) {
-    return { result: "reject", reason: `invalid tx: ${(err as Error).message}` };
-  }
-}
-
 export interface GossipPeer {
   readonly id: PeerId;
   readonly addrs: Multiaddr[];
@@ -109,7 +84,7 @@ export function gossipsubOptions(chainId: string, directPeers: readonly GossipPe
     // Validators are few and known: they get every message, not just the mesh's share.
     directPeers: [...directPeers],
     fallbackToFloodsub: false,
-    allowedTopics: [consensusTopic(chainId), txTopic(chainId)],
+    allowedTopics: [consensusTopic(chainId)],
     maxInboundDataLength: GOSSIP_MAX_RPC_BYTES,
     // Per-peer send queue (default unbounded): a peer that stops reading loses messages (PBFT
     // recovers through view change and sync) instead of growing our heap without limit.
@@ -154,26 +129,23 @@ export interface GossipDeps {
   readonly verify?: VerifyDomainFn;
   /** An accepted consensus message; `from` is the relaying peer, the author is `message.from`. */
   onConsensusMessage(message: ConsensusMessage, from: ValidatorId): void | Promise<void>;
-  onTx(tx: SignedTx, from: ValidatorId): void | Promise<void>;
   onInvalid?(event: InvalidGossip): void;
 }
 
 export class GossipRouter {
   readonly consensusTopic: string;
-  readonly txTopic: string;
   private readonly log: Logger;
   private readonly check: ConsensusCheck;
   // Validated payloads, keyed by the gossipsub Message object: the validator and the delivery
   // event see the same object, so each payload is decoded (and verified) exactly once.
-  private readonly accepted = new WeakMap<Message, ConsensusMessage | SignedTx>();
+  private readonly accepted = new WeakMap<Message, ConsensusMessage>();
   private started = false;
 
   constructor(
-    private readonly options: GossipOptions,
+    options: GossipOptions,
     private readonly deps: GossipDeps,
   ) {
     this.consensusTopic = consensusTopic(options.chainId);
-    this.txTopic = txTopic(options.chainId);
     this.log = deps.logger.child({ module: "p2p", component: "gossip" });
     this.check = {
       chainId: options.chainId,
@@ -187,10 +159,8 @@ export class GossipRouter {
     if (this.started) return;
     const { pubsub } = this.deps;
     pubsub.topicValidators.set(this.consensusTopic, (peer, msg) => this.validate("consensus", peer, msg));
-    pubsub.topicValidators.set(this.txTopic, (peer, msg) => this.validate("tx", peer, msg));
     pubsub.addEventListener("gossipsub:message", this.onMessage);
     pubsub.subscribe(this.consensusTopic);
-    pubsub.subscribe(this.txTopic);
     this.started = true;
   }
 
@@ -200,13 +170,10 @@ export class GossipRouter {
     const { pubsub } = this.deps;
     pubsub.removeEventListener("gossipsub:message", this.onMessage);
     pubsub.topicValidators.delete(this.consensusTopic);
-    pubsub.topicValidators.delete(this.txTopic);
-    for (const topic of [this.consensusTopic, this.txTopic]) {
-      try {
-        pubsub.unsubscribe(topic);
-      } catch {
-        // gossipsub throws when already stopped; the subscription died with it.
-      }
+    try {
+      pubsub.unsubscribe(this.consensusTopic);
+    } catch {
+      // gossipsub throws when already stopped; the subscription died with it.
     }
   }
 
@@ -219,13 +186,9 @@ export class GossipRouter {
     return this.publish(this.consensusTopic, encodeMessage(message), MAX_MESSAGE_BYTES);
   }
 
-  async publishTx(tx: SignedTx): Promise<number> {
-    return this.publish(this.txTopic, tx.bytes, MAX_TX_BYTES);
-  }
-
   /** Peers known to be subscribed to a topic (validator ids). */
   topicPeers(kind: GossipKind): ValidatorId[] {
-    const topic = kind === "consensus" ? this.consensusTopic : this.txTopic;
+    const topic = { consensus: this.consensusTopic }[kind];
     return this.deps.pubsub.getSubscribers(topic).flatMap((p) => tryValidatorIdFromPeerId(p) ?? []);
   }
 
@@ -241,10 +204,9 @@ export class GossipRouter {
   }
 
   private validate(kind: GossipKind, peer: PeerId, msg: Message): TopicValidatorResult {
-    let verdict: GossipVerdict<ConsensusMessage | SignedTx>;
+    let verdict: GossipVerdict<ConsensusMessage>;
     try {
-      const data = ownedBytes(msg.data);
-      verdict = kind === "consensus" ? checkConsensusData(data, this.check) : checkTxData(data, this.options.chainId, this.check.verify);
+      verdict = checkConsensusData(ownedBytes(msg.data), this.check);
     } catch (err) {
       // A throwing dependency is our bug, not the peer's: drop without penalising the relay.
       this.log.error({ err, kind }, "gossip validation failed");
@@ -274,7 +236,7 @@ export class GossipRouter {
     const from = tryValidatorIdFromPeerId(propagationSource);
     if (from === null) return; // the gater admits only ed25519 peers; unreachable in practice
     try {
-      const done = msg.topic === this.consensusTopic ? this.deps.onConsensusMessage(value as ConsensusMessage, from) : this.deps.onTx(value as SignedTx, from);
+      const done = this.deps.onConsensusMessage(value, from);
       if (done instanceof Promise) done.catch((err: unknown) => this.log.error({ err, topic: msg.topic }, "gossip handler failed"));
     } catch (err) {
       this.log.error({ err, topic: msg.topic }, "gossip handler threw");

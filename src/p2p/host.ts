@@ -1,5 +1,5 @@
-// The node's libp2p host: TCP + Noise + yamux, identify, ping, gossipsub, the sync protocol,
-// and a connection gater. Its identity is the validator key, so every connection is
+// The node's libp2p host: TCP + Noise + yamux, identify, ping, gossipsub (consensus), the tx
+// relay, the sync protocol, and a connection gater. Its identity is the validator key, so every connection is
 // authenticated as a validator (or observer/follower) id, and the allow-list is enforced on it.
 import "../polyfill.js";
 import { gossipsub, type GossipsubEvents } from "@chainsafe/libp2p-gossipsub";
@@ -12,13 +12,14 @@ import { tcp } from "@libp2p/tcp";
 import { multiaddr, type Multiaddr } from "@multiformats/multiaddr";
 import { createLibp2p } from "libp2p";
 import type { Logger } from "pino";
-import { keyPairFromSecret, toHex, type ChainHead, type SignedTx, type ValidatorId } from "../chain/index.js";
+import { keyPairFromSecret, toHex, type ChainHead, type ValidatorId } from "../chain/index.js";
 import type { ConsensusMessage } from "../consensus/messages.js";
 import { P2PError } from "./errors.js";
 import { createConnectionGater, isPeerAllowed, type AllowList } from "./gater.js";
 import { GossipRouter, gossipsubOptions, type GossipDeps, type GossipKind } from "./gossip.js";
 import { libp2pPrivateKey, parsePeer, peerIdFromValidatorId, tryValidatorIdFromPeerId } from "./identity.js";
 import { SyncProtocol, type SyncedBlock, type SyncOptions, type SyncStore } from "./sync-protocol.js";
+import { TxRelay, type TxRelayOptions, type TxRelayStats } from "./tx-relay.js";
 
 export interface P2PServices extends Record<string, unknown> {
   identify: Identify;
@@ -46,6 +47,7 @@ export interface P2PHostOptions {
   readonly reconnectRetryIntervalMs?: number;
   readonly dialTimeoutMs?: number;
   readonly sync?: Partial<Omit<SyncOptions, "chainId">>;
+  readonly txRelay?: Omit<TxRelayOptions, "chainId">;
 }
 
 type HostDefaults = Required<Pick<P2PHostOptions, "inboundConnectionThreshold" | "maxConnections" | "redialIntervalMs" | "reconnectRetryIntervalMs" | "dialTimeoutMs">>;
@@ -58,8 +60,12 @@ export const P2P_HOST_DEFAULTS: HostDefaults = {
   dialTimeoutMs: 5_000,
 };
 
-/** The gossip router's callbacks (the host owns the pubsub), plus admission and sync. */
+/** The gossip router's callbacks (the host owns the pubsub), plus admission, the tx relay and sync. */
 export interface P2PHostDeps extends Omit<GossipDeps, "pubsub"> {
+  /** Where relayTx sends: the validators of the set in force for the next block (we are skipped). */
+  relayTargets(): readonly ValidatorId[];
+  /** A tx a peer relayed to us, as canonical bytes not yet decoded or verified (the mempool's job). */
+  onTx(tx: Uint8Array, from: ValidatorId): void;
   /** Admission: current validator set ∪ configured observers ∪ known followers. */
   readonly isAllowed: AllowList;
   /** What the sync server answers from. */
@@ -84,6 +90,7 @@ export class P2PHost {
   private node: Libp2p<P2PServices> | null = null;
   private gossip: GossipRouter | null = null;
   private sync: SyncProtocol | null = null;
+  private relay: TxRelay | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
   private state: "new" | "starting" | "running" | "stopped" = "new";
   private booting: Promise<void> | null = null;
@@ -170,11 +177,22 @@ export class P2PHost {
         isStale: (m) => deps.isStale(m),
         verify: deps.verify,
         onConsensusMessage: (m, from) => deps.onConsensusMessage(m, from),
-        onTx: (tx, from) => deps.onTx(tx, from),
         onInvalid: (event) => deps.onInvalid?.(event),
       },
     );
+    this.relay = new TxRelay(
+      { ...opts.txRelay, chainId: opts.chainId },
+      {
+        libp2p: node,
+        self: this.validatorId,
+        isAllowed: this.allowed,
+        targets: () => deps.relayTargets(),
+        admit: (tx, from) => deps.onTx(tx, from),
+        logger: deps.logger,
+      },
+    );
     await this.sync.start();
+    await this.relay.start();
     await node.start();
     this.gossip.start();
   }
@@ -192,6 +210,7 @@ export class P2PHost {
     if (this.timer !== null) clearInterval(this.timer);
     this.deps.signal?.removeEventListener("abort", this.onAbort);
     this.gossip?.stop();
+    await this.relay?.stop();
     const node = this.node;
     if (node !== null) {
       node.removeEventListener("connection:open", this.onConnectionOpen);
@@ -236,8 +255,17 @@ export class P2PHost {
     return this.live().gossip.publishConsensus(message);
   }
 
-  async publishTx(tx: SignedTx): Promise<number> {
-    return this.live().gossip.publishTx(tx);
+  /**
+   * Send a tx a client submitted to us (canonical bytes, already admitted to our mempool) to each
+   * connected validator; returns how many peers it was queued for. Never throws; 0 when stopped.
+   */
+  relayTx(tx: Uint8Array): number {
+    return this.state === "running" ? (this.relay?.relay(tx) ?? 0) : 0;
+  }
+
+  /** The tx relay's counters (zeros before start). */
+  get txRelayStats(): Readonly<TxRelayStats> {
+    return this.relay?.stats ?? { relayed: 0, sentTxs: 0, sentBatches: 0, dropped: 0, receivedTxs: 0, receivedBatches: 0, badFrames: 0, refusedStreams: 0 };
   }
 
   /** Sealed blocks from a peer (seals NOT verified); see SyncProtocol.fetchBlocks. */

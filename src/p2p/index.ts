@@ -1,16 +1,14 @@
-// The p2p layer's public surface: the libp2p host, its gossip topics and validators, the
-// connection gater and the block sync protocol.
+// The p2p layer's public surface: the libp2p host, its consensus gossip topic and validator, the
+// tx relay, the connection gater and the block sync protocol.
 export { P2PError, type P2PErrorCode } from "./errors.js";
 export { libp2pPrivateKey, parsePeer, peerIdFromValidatorId, tryValidatorIdFromPeerId, validatorIdFromPeerId } from "./identity.js";
 export { createConnectionGater, isPeerAllowed, type AllowList } from "./gater.js";
 export {
   checkConsensusData,
-  checkTxData,
   consensusTopic,
   GOSSIP_MAX_RPC_BYTES,
   GossipRouter,
   gossipsubOptions,
-  txTopic,
   type ConsensusCheck,
   type GossipDeps,
   type GossipKind,
@@ -22,3 +20,5 @@ export {
 export { SYNC_DEFAULTS, SyncProtocol, syncProtocol, type SyncDeps, type SyncedBlock, type SyncOptions, type SyncStore } from "./sync-protocol.js";
 export { MAX_SYNC_FRAME_BYTES, type SyncFrame, type SyncRequest } from "./sync-codec.js";
 export { P2P_HOST_DEFAULTS, P2PHost, type P2PHostDeps, type P2PHostOptions, type P2PServices } from "./host.js";
+export { TX_RELAY_DEFAULTS, TxRelay, txRelayProtocol, type TxRelayDeps, type TxRelayOptions, type TxRelayStats } from "./tx-relay.js";
+export { decodeTxBatch, encodeTxBatch, MAX_TX_BATCH_BYTES, MAX_TX_BATCH_FRAME_BYTES, MAX_TX_BATCH_TXS } from "./tx-batch-codec.js";

@@ -84,8 +84,10 @@ export async function loadBlock(env: RpcEnv, height: number): Promise<StoredBloc
   return stored;
 }
 
-/** Refuse tx submission while the node catches up: its state is behind, nonce checks would lie. */
-export async function refuseWhileSyncing(env: RpcEnv): Promise<void> {
-  const status = await env.api.status();
-  if (status.syncing) throw new RpcError("SYNCING", { reason: "the node is catching up; submit to a synced node or retry later", height: status.height });
+/**
+ * Refuse tx submission while the node catches up: its state is behind, nonce checks would lie.
+ * Reads one flag (not the full status): it runs on every submission.
+ */
+export function refuseWhileSyncing(env: RpcEnv): void {
+  if (env.api.syncing()) throw new RpcError("SYNCING", { reason: "the node is catching up; submit to a synced node or retry later" });
 }

@@ -10,7 +10,7 @@ import { checkTxCode } from "./check-codes.js";
 import { RpcError, invalidParams, notFound } from "./errors.js";
 import { CODESPACE, base64, resultTx, txResultJson } from "./format.js";
 import { refuseWhileSyncing, type MethodContext, type MethodDef, type RpcEnv } from "./method-context.js";
-import type { TxQuery } from "./node-api.js";
+import type { SubmitResult, TxQuery } from "./node-api.js";
 import { bytesString, checkPage, optionalBool, optionalEnum, optionalInt, paging, requiredBytes, requiredHash, hashString, type Params } from "./params.js";
 import { parseQuery } from "./query.js";
 import type {
@@ -35,22 +35,32 @@ function refusal(id: string, err: TriadError): Outcome {
 
 /**
  * Submit raw tx bytes. `inBatch`: a full mempool is then one item's refusal, not the whole
- * request's error, so the client still learns which txs of the batch got in.
+ * request's error, so the client still learns which txs of the batch got in. A plain value when
+ * the node answered without IO, so a batch does not await per tx.
  */
-async function submit(env: RpcEnv, bytes: Uint8Array, inBatch: boolean): Promise<Outcome> {
-  // The hash of the bytes as sent: what CometBFT reports, and the tx id whenever they decode.
-  const sentId = toHex(sha256(bytes));
+function submit(env: RpcEnv, bytes: Uint8Array, inBatch: boolean): Outcome | Promise<Outcome> {
+  let r: SubmitResult | Promise<SubmitResult>;
   try {
-    const r = await env.api.submitTx(bytes);
-    return { ok: true, id: r.id, triad: r.height === undefined ? { status: r.status } : { status: r.status, height: r.height } };
+    r = env.api.submitTx(bytes);
   } catch (err) {
-    if (!(err instanceof TriadError)) throw err;
-    const id = typeof err.details.id === "string" ? err.details.id : sentId;
-    // A resubmission is not an error: the client learns the tx is in hand (idempotent submit).
-    if (err.code === "ALREADY_KNOWN") return { ok: true, id, triad: { status: "known" } };
-    if (err.code === "MEMPOOL_FULL" && !inBatch) throw new RpcError("MEMPOOL_FULL", { reason: err.message, ...err.details });
-    return refusal(id, err);
+    return refused(err, bytes, inBatch);
   }
+  if (r instanceof Promise) return r.then(accepted, (err: unknown) => refused(err, bytes, inBatch));
+  return accepted(r);
+}
+
+function accepted(r: SubmitResult): Outcome {
+  return { ok: true, id: r.id, triad: r.height === undefined ? { status: r.status } : { status: r.status, height: r.height } };
+}
+
+function refused(err: unknown, bytes: Uint8Array, inBatch: boolean): Outcome {
+  if (!(err instanceof TriadError)) throw err;
+  // Else the hash of the bytes as sent: what CometBFT reports, and the tx id whenever they decode.
+  const id = typeof err.details.id === "string" ? err.details.id : toHex(sha256(bytes));
+  // A resubmission is not an error: the client learns the tx is in hand (idempotent submit).
+  if (err.code === "ALREADY_KNOWN") return { ok: true, id, triad: { status: "known" } };
+  if (err.code === "MEMPOOL_FULL" && !inBatch) throw new RpcError("MEMPOOL_FULL", { reason: err.message, ...err.details });
+  return refusal(id, err);
 }
 
 function broadcastResult(o: Outcome): ResultBroadcastTx {
@@ -68,30 +78,35 @@ function txBytes(p: Params, ctx: MethodContext): Uint8Array {
   return requiredBytes(p, "tx", ctx.env.limits.maxBodyBytes, ctx);
 }
 
-async function broadcastAsync(p: Params, ctx: MethodContext): Promise<ResultBroadcastTx> {
+function broadcastAsync(p: Params, ctx: MethodContext): ResultBroadcastTx {
   const bytes = txBytes(p, ctx);
-  await refuseWhileSyncing(ctx.env);
+  refuseWhileSyncing(ctx.env);
   const id = toHex(sha256(bytes));
-  // CometBFT's async mode answers before CheckTx: a refusal is only logged here.
-  void submit(ctx.env, bytes, false).then(
-    (o) => {
-      if (!o.ok) ctx.env.logger.debug({ tx: o.id, error: o.triad.error }, "async broadcast refused");
-    },
-    (err: unknown) => ctx.env.logger.debug({ tx: id, err: (err as Error).message }, "async broadcast failed"),
-  );
+  // CometBFT's async mode answers whatever CheckTx says: a refusal is only logged here.
+  const logged = (o: Outcome): void => {
+    if (!o.ok) ctx.env.logger.debug({ tx: o.id, error: o.triad.error }, "async broadcast refused");
+  };
+  const failed = (err: unknown): void => ctx.env.logger.debug({ tx: id, err: (err as Error).message }, "async broadcast failed");
+  try {
+    const o = submit(ctx.env, bytes, false);
+    if (o instanceof Promise) o.then(logged, failed);
+    else logged(o);
+  } catch (err) {
+    failed(err);
+  }
   return { code: 0, data: null, log: "", codespace: "", hash: id.toUpperCase(), triad: { status: "submitted" } };
 }
 
 async function broadcastSync(p: Params, ctx: MethodContext): Promise<ResultBroadcastTx> {
   const bytes = txBytes(p, ctx);
-  await refuseWhileSyncing(ctx.env);
+  refuseWhileSyncing(ctx.env);
   return broadcastResult(await submit(ctx.env, bytes, false));
 }
 
 async function broadcastCommit(p: Params, ctx: MethodContext): Promise<ResultBroadcastTxCommit> {
   const { env } = ctx;
   const bytes = txBytes(p, ctx);
-  await refuseWhileSyncing(env);
+  refuseWhileSyncing(env);
   if (env.pendingCommits >= env.limits.maxPendingCommits) {
     throw new RpcError("TOO_MANY", { reason: "too many broadcast_tx_commit calls are waiting; use broadcast_tx_sync and poll `tx`", limit: env.limits.maxPendingCommits });
   }
@@ -139,10 +154,14 @@ async function broadcastBatch(p: Params, ctx: MethodContext): Promise<ResultBroa
   }
   // Decode every tx before submitting any: a malformed batch changes nothing.
   const all = raw.map((t, i) => bytesString(t, `txs[${i}]`, env.limits.maxBodyBytes, ctx));
-  await refuseWhileSyncing(env);
+  refuseWhileSyncing(env);
   const results: ResultBroadcastTx[] = [];
   // In order, one at a time: a sender's later nonces depend on its earlier txs being pooled.
-  for (const bytes of all) results.push(broadcastResult(await submit(env, bytes, true)));
+  // Awaited only when the node needed IO for that tx (a stale nonce looked up in the store).
+  for (const bytes of all) {
+    const o = submit(env, bytes, true);
+    results.push(broadcastResult(o instanceof Promise ? await o : o));
+  }
   return { results };
 }
 

@@ -116,6 +116,8 @@ export interface NodeApi {
   readonly chainId: string;
   genesis(): Genesis;
   status(): Awaitable<NodeStatus>;
+  /** NodeStatus.syncing alone, read cheaply: the tx submit path asks it on every call. */
+  syncing(): boolean;
   peers(): Awaitable<readonly PeerInfo[]>;
 
   getBlock(height: number): Promise<StoredBlock | undefined>;
@@ -130,9 +132,10 @@ export interface NodeApi {
   /**
    * Admit a tx to the mempool. Idempotent: a tx already pooled is `known`, one already in a
    * block is `committed`; neither is added twice. Throws MempoolError when the tx is refused
-   * (MEMPOOL_FULL when there is no room).
+   * (MEMPOOL_FULL when there is no room). A plain value when no IO was needed (the common
+   * case), so a batch of submissions does not pay a promise per tx.
    */
-  submitTx(bytes: Uint8Array): Promise<SubmitResult>;
+  submitTx(bytes: Uint8Array): Awaitable<SubmitResult>;
   /**
    * Resolves when the tx is in an appended block, at once if it already is (no gap between the
    * check and the wait); rejects when `signal` aborts (client gone, timeout, server stopping).

@@ -1,14 +1,16 @@
 // The p2p layer's pure parts, without a network: identity mapping, the gater's decisions, the
-// gossip verdicts, and configuration errors.
+// gossip verdicts, the tx batch codec, and configuration errors.
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { describe, expect, it } from "vitest";
-import { isMember, signTx, toHex, utf8, verifyDomain, type SignDomain } from "../../src/chain/index.js";
+import { DecodeError, isMember, MAX_TX_BYTES, toHex, utf8, verifyDomain, Writer, type SignDomain } from "../../src/chain/index.js";
 import { encodeMessage } from "../../src/consensus/messages.js";
 import {
   checkConsensusData,
-  checkTxData,
   createConnectionGater,
+  decodeTxBatch,
+  encodeTxBatch,
+  MAX_TX_BATCH_TXS,
   libp2pPrivateKey,
   P2PError,
   P2PHost,
@@ -109,16 +111,35 @@ describe("consensus gossip verdicts", () => {
   });
 });
 
-describe("tx gossip verdicts", () => {
-  it("accepts a signed tx and rejects a tampered or foreign one", () => {
-    const tx = transfer(3);
-    expect(checkTxData(tx.bytes, CHAIN_ID).result).toBe("accept");
-    const tampered = Uint8Array.from(tx.bytes);
-    tampered[tampered.length - 1]! ^= 1;
-    expect(checkTxData(tampered, CHAIN_ID).result).toBe("reject");
-    const foreign = signTx({ chainId: "other", from: key(0).publicKey, nonce: 0, kind: "transfer", payload: new Uint8Array(40) }, key(0).secretKey);
-    expect(checkTxData(foreign.bytes, CHAIN_ID)).toMatchObject({ result: "reject" });
-    expect(checkTxData(new Uint8Array(64 * 1024 + 1), CHAIN_ID)).toMatchObject({ result: "reject" });
+describe("tx batch codec", () => {
+  const code = (bytes: Uint8Array): string | undefined => {
+    try {
+      decodeTxBatch(bytes);
+      return undefined;
+    } catch (err) {
+      expect(err).toBeInstanceOf(DecodeError);
+      return (err as DecodeError).code;
+    }
+  };
+
+  it("round-trips a batch, each tx its own copy", () => {
+    const txs = [transfer(0).bytes, transfer(1).bytes, transfer(2).bytes];
+    const frame = encodeTxBatch(txs);
+    const back = decodeTxBatch(frame);
+    expect(back).toEqual(txs);
+    back[0]![0] = back[0]![0]! ^ 1;
+    expect(decodeTxBatch(frame)[0]).toEqual(txs[0]);
+  });
+
+  it("rejects an empty batch, too many txs, an empty or oversize tx, trailing and truncated bytes, and a non-minimal count", () => {
+    const tx = transfer(0).bytes;
+    expect(code(encodeTxBatch([]))).toBe("INVALID_VALUE");
+    expect(code(new Writer().uint(MAX_TX_BATCH_TXS + 1).finish())).toBe("OVERSIZE");
+    expect(code(new Writer().uint(1).bytes(new Uint8Array(0)).finish())).toBe("INVALID_VALUE");
+    expect(code(new Writer().uint(1).bytes(new Uint8Array(MAX_TX_BYTES + 1)).finish())).toBe("OVERSIZE");
+    expect(code(Uint8Array.of(...encodeTxBatch([tx]), 0))).toBe("TRAILING_BYTES");
+    expect(code(encodeTxBatch([tx, tx]).subarray(0, 10))).toBe("TRUNCATED");
+    expect(code(Uint8Array.of(0x81, 0x00, ...new Writer().bytes(tx).finish()))).toBe("NON_CANONICAL");
   });
 });
 
@@ -130,6 +151,7 @@ describe("host configuration", () => {
     isStale: () => false,
     onConsensusMessage: () => undefined,
     onTx: () => undefined,
+    relayTargets: () => validatorIds,
     store: emptyStore,
   };
   const options = { chainId: CHAIN_ID, secretKey: key(0).secretKey, listen: ["/ip4/127.0.0.1/tcp/0"] };

@@ -4,6 +4,7 @@
 import { pino } from "pino";
 import {
   commitPayload,
+  decodeSignedTx,
   devKeyPair,
   isMember,
   makeBlock,
@@ -132,6 +133,9 @@ export interface TestHostInit {
   readonly isAllowed?: (id: ValidatorId) => boolean;
   readonly store?: SyncStore;
   readonly sync?: P2PHostOptions["sync"];
+  readonly txRelay?: P2PHostOptions["txRelay"];
+  /** Who our relayTx sends to; default the four validators. */
+  readonly relayTargets?: () => readonly ValidatorId[];
 }
 
 export const emptyStore: SyncStore = {
@@ -155,6 +159,7 @@ export async function startHost(init: TestHostInit): Promise<TestHost> {
       redialIntervalMs: 250,
       reconnectRetryIntervalMs: 100,
       sync: init.sync,
+      txRelay: init.txRelay,
     },
     {
       logger,
@@ -162,7 +167,8 @@ export async function startHost(init: TestHostInit): Promise<TestHost> {
       isValidator: (id) => isMember(validators, id),
       isStale: (m) => m.height < STALE_BELOW,
       onConsensusMessage: (message, from) => consensus.push({ message, from }),
-      onTx: (tx, from) => txs.push({ tx, from }),
+      onTx: (bytes, from) => txs.push({ tx: decodeSignedTx(bytes), from }),
+      relayTargets: init.relayTargets ?? (() => validatorIds),
       onInvalid: (event) => invalid.push(event),
       store: init.store ?? emptyStore,
     },
@@ -171,13 +177,13 @@ export async function startHost(init: TestHostInit): Promise<TestHost> {
   return { host, id: toHex(init.key.publicKey), consensus, txs, invalid };
 }
 
-/** Resolve once `a` holds a connection to each of `peers` and sees them on both topics. */
+/** Resolve once `a` holds a connection to each of `peers` and sees them on the consensus topic. */
 export async function meshed(a: TestHost, peers: readonly ValidatorId[]): Promise<void> {
   const node = a.host.libp2p;
   const has = (list: ValidatorId[]): boolean => peers.every((p) => list.includes(p));
   await until(
     `${a.id.slice(0, 8)} to connect to and see the topics of ${peers.length} peers`,
-    () => has(a.host.connectedPeers()) && has(a.host.topicPeers("consensus")) && has(a.host.topicPeers("tx")),
+    () => has(a.host.connectedPeers()) && has(a.host.topicPeers("consensus")),
     [node, node.services.pubsub as unknown as EventTarget],
     ["peer:connect", "peer:identify", "subscription-change"],
   );

@@ -1,6 +1,6 @@
 // An in-memory NodeApi over real chain values: blocks made with makeBlock and sealed with real
 // commit signatures from dev validator keys, txs signed with signTx and checked with verifyTx.
-// Tests drive it directly (appendBlock, failNextSubmit, syncing) and watch it through the RPC.
+// Tests drive it directly (appendBlock, failNextSubmit, catchingUp) and watch it through the RPC.
 import { builtinRegistry, transferKind } from "../../src/chain/builtin-kinds.js";
 import type { StoredBlock, TxLocation } from "../../src/chain/block-store.js";
 import { makeBlock, txRoot } from "../../src/chain/block.js";
@@ -61,11 +61,14 @@ export class FakeNode implements NodeApi {
   readonly blocks: StoredBlock[] = [];
   readonly mempoolTxs = new Map<string, SignedTx>();
   readonly kvStore = new Map<string, Uint8Array>();
-  syncing = false;
+  catchingUp = false;
   view = 0;
   /** Thrown by the next submitTx instead of admitting the tx. */
   nextSubmitError: Error | null = null;
   submitCalls = 0;
+  /** Answer submitTx with plain values (as the real node does when no IO is needed), not promises. */
+  plainSubmit = false;
+  statusCalls = 0;
   private readonly g = testGenesis();
   private readonly txIndex = new Map<string, TxLocation>();
   private readonly nonces = new Map<string, number>();
@@ -88,6 +91,7 @@ export class FakeNode implements NodeApi {
   }
 
   status(): NodeStatus {
+    this.statusCalls++;
     const head = this.blocks[this.blocks.length - 1];
     const v0 = publicKeyHex(validatorKeys[0]!);
     return {
@@ -102,7 +106,7 @@ export class FakeNode implements NodeApi {
       timestamp: head?.block.header.timestamp ?? genesisTimestamp(this.g),
       appHash: head?.block.header.stateRoot ?? sha256(utf8("genesis-state")),
       view: this.view,
-      syncing: this.syncing,
+      syncing: this.catchingUp,
     };
   }
 
@@ -142,7 +146,16 @@ export class FakeNode implements NodeApi {
     return this.set;
   }
 
-  async submitTx(bytes: Uint8Array): Promise<SubmitResult> {
+  syncing(): boolean {
+    return this.catchingUp;
+  }
+
+  submitTx(bytes: Uint8Array): SubmitResult | Promise<SubmitResult> {
+    if (this.plainSubmit) return this.admit(bytes);
+    return Promise.resolve().then(() => this.admit(bytes));
+  }
+
+  private admit(bytes: Uint8Array): SubmitResult {
     this.submitCalls++;
     if (this.nextSubmitError !== null) {
       const err = this.nextSubmitError;

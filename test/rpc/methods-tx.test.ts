@@ -108,7 +108,7 @@ describe("tx methods", () => {
   });
 
   it("while syncing, broadcasts → -32003", async () => {
-    h.node.syncing = true;
+    h.node.catchingUp = true;
     for (const method of ["broadcast_tx_sync", "broadcast_tx_async", "broadcast_tx_commit"]) {
       const r = await h.rpc(method, { tx: b64(transferTx(account0, 0).bytes) });
       expect(r.error?.code).toBe(RPC_ERROR_CODES.SYNCING);
@@ -199,6 +199,26 @@ describe("tx methods", () => {
       [CHECK_TX_CODES.STALE_NONCE, "rejected"],
     ]);
     expect(r.results[1]!.hash).toBe(b.id.toUpperCase());
+  });
+
+  it("submission reads the syncing flag, never the full status, and takes plain answers as well as promises", async () => {
+    h.node.plainSubmit = true;
+    const [a, b] = [transferTx(account0, 0), transferTx(account0, 1)];
+    h.node.appendBlock([transferTx(accountKeys[2]!, 0)]);
+    const before = h.node.statusCalls;
+    const r = await h.result<ResultBroadcastTxBatch>("broadcast_tx_batch", { txs: [b64(a.bytes), b64(b.bytes), b64(a.bytes)] });
+    expect(r.results.map((x) => [x.code, x.triad.status, x.hash])).toEqual([
+      [0, "added", a.id.toUpperCase()],
+      [0, "added", b.id.toUpperCase()],
+      [0, "known", a.id.toUpperCase()],
+    ]);
+    const sync = await h.result<ResultBroadcastTx>("broadcast_tx_sync", { tx: b64(transferTx(accountKeys[2]!, 0, 11n).bytes) });
+    expect(sync).toMatchObject({ code: CHECK_TX_CODES.STALE_NONCE, triad: { status: "rejected" } });
+    h.node.nextSubmitError = new MempoolError("MEMPOOL_FULL", "full");
+    expect((await h.rpc("broadcast_tx_sync", { tx: b64(transferTx(account0, 2).bytes) })).error?.code).toBe(RPC_ERROR_CODES.MEMPOOL_FULL);
+    const async = await h.result<ResultBroadcastTx>("broadcast_tx_async", { tx: b64(transferTx(account0, 3).bytes) });
+    expect(async.triad.status).toBe("submitted");
+    expect(h.node.statusCalls).toBe(before);
   });
 
   it("broadcast_tx_batch: a full mempool is one item's code; malformed or oversize batches are errors", async () => {

@@ -384,6 +384,51 @@ describe("Mempool removeIncluded and clear", () => {
     expect(pool.senders).toBe(1);
   });
 
+  it("reads the block's senders' accounts plus a bounded sweep, not the whole pool's, and the sweep still finds a moved account", () => {
+    const senders = Array.from({ length: 500 }, (_, i) => new Signer(sha256(utf8(`sweep-${i}`))));
+    const nonces = new Map(senders.map((k) => [k.id, 0]));
+    let reads = 0;
+    const view = (): StateView => {
+      const state = ChainState.fromEntries(senders.map((k) => [accountKey(k.id), encodeAccount({ balance: 1_000n, nonce: nonces.get(k.id)! })] as const));
+      return {
+        get(key) {
+          reads++;
+          return state.get(key);
+        },
+      };
+    };
+    let current = view();
+    const pool = new Mempool({ chainId: CHAIN_ID, ...MEMPOOL_DEFAULTS }, { registry, state: () => current });
+    const payload = transferKind.encode({ to: sink.publicKey, amount: 1n });
+    const sign = (k: Signer, nonce: number): SignedTx => {
+      const unsigned: UnsignedTx = { chainId: CHAIN_ID, from: k.publicKey, nonce, kind: "transfer", payload };
+      return decodeSignedTx(encodeSignedTx(unsigned, k.signDomain("tx", CHAIN_ID, txSigningPayload(unsigned))));
+    };
+    const first = senders.map((k) => pool.add(sign(k, 0)));
+    for (const k of senders) pool.add(sign(k, 1));
+    expect(pool.size).toBe(1000);
+
+    // A block with sender 0's first tx.
+    nonces.set(senders[0]!.id, 1);
+    current = view();
+    reads = 0;
+    pool.removeIncluded([first[0]!]);
+    expect(pool.has(first[0]!.id)).toBe(false);
+    expect(pool.size).toBe(999);
+    expect(reads).toBeLessThanOrEqual(1 + 64);
+
+    // An account that moved with no tx of it in the block is caught by the sweep within a few appends.
+    const moved = senders[321]!;
+    nonces.set(moved.id, 2);
+    current = view();
+    for (let i = 0; i < Math.ceil(500 / 64) + 1; i++) pool.removeIncluded([]);
+    expect(pool.has(first[321]!.id)).toBe(false);
+    expect(pool.size).toBe(997);
+    expect(pool.pendingNonce(senders[5]!.id, 0)).toBe(2);
+    expect(pool.pendingNonce(senders[5]!.id, 1)).toBe(2);
+    expect(pool.pendingNonce(moved.id, 2)).toBe(2);
+  });
+
   it("clear empties everything", () => {
     const { pool } = setup();
     const a0 = pool.add(transfer(alice, 0));

@@ -97,12 +97,33 @@ describe("TriadNodeApi", () => {
     expect(h.published).toHaveLength(1);
     // Another tx for the same (sender, nonce) is refused by the mempool, with its code.
     const rival = transfer(h, 0, 0, 2n);
-    await expect(h.api.submitTx(rival.bytes)).rejects.toMatchObject({ code: "NONCE_TAKEN" });
-    await expect(h.api.submitTx(rival.bytes)).rejects.toBeInstanceOf(MempoolError);
+    expect(() => h.api.submitTx(rival.bytes)).toThrow(expect.objectContaining({ code: "NONCE_TAKEN" }));
+    expect(() => h.api.submitTx(rival.bytes)).toThrow(MempoolError);
     // A tx already in a block reads as committed, with its height.
     const block = await h.append();
     const included = block.block.txs[0]!;
     expect(await h.api.submitTx(included.bytes)).toEqual({ id: included.id, status: "committed", height: 1 });
+  });
+
+  it("reads the store only for a tx whose nonce the account has passed", async () => {
+    const reads: string[] = [];
+    const getTx = h.store.getTx.bind(h.store);
+    h.store.getTx = async (id) => {
+      reads.push(id);
+      return getTx(id);
+    };
+    // The hot path answers without IO: a plain value, no store read.
+    const fresh = transfer(h, 2, 0);
+    expect(h.api.submitTx(fresh.bytes)).toEqual({ id: fresh.id, status: "added" });
+    expect(h.api.submitTx(fresh.bytes)).toEqual({ id: fresh.id, status: "known" });
+    expect(reads).toEqual([]);
+    // Account 2 is now past nonce 0: a different tx with that nonce is not in any block.
+    await h.append();
+    await h.append();
+    expect(h.api.account(toHex(h.fx.accounts[2]!.publicKey)).nonce).toBeGreaterThan(0);
+    const rival = transfer(h, 2, 0, 7n);
+    await expect(h.api.submitTx(rival.bytes)).rejects.toMatchObject({ code: "STALE_NONCE" });
+    expect(reads).toEqual([rival.id]);
   });
 
   it("counts pooled txs in the pending nonce", async () => {
