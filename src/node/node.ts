@@ -173,13 +173,15 @@ export class TriadNode {
     await votes.open();
     this.votes = votes;
 
-    // One cache for the gossip validators, the mempool and the core: each signature is
-    // verified once per node.
+    // One cache for the consensus messages (gossip validator, direct streams, the core) and the
+    // seals sync imports: each signature is verified once per node. Txs do not go through it:
+    // the mempool admits a tx id once and a pooled tx is never verified again (block validation
+    // skips it), so caching tx checks would only cost a hash each and evict consensus entries.
     const cache = new VerifyCache();
     const verify: VerifyDomainFn = cache.verifyDomain;
     const mempool = new Mempool(
       { chainId, ...MEMPOOL_DEFAULTS, maxTxs: config.mempool.max_txs, maxBytes: config.mempool.max_bytes },
-      { registry, state: () => store.state(), verify, onAdded: (poolSize) => this.driver?.txAdded(poolSize) },
+      { registry, state: () => store.state(), onAdded: (poolSize) => this.driver?.txAdded(poolSize) },
     );
     const txIndex = new RecentTxIndex(this.options.txIndexBlocks);
     await txIndex.load(store);
