@@ -23,7 +23,27 @@ import { decideStep, saturationRate, type SearchOptions, type StepDecision } fro
 import { analyzeGaps, medianGap, type GapReport } from "./stalls.js";
 import { round1 } from "./stats.js";
 
-export type RunReport = Omit<LoadResult, "blocks"> & { readonly label: string; readonly nodes: readonly NodeCost[] };
+/** Blocks whose NewBlock event arrived inside the measured window: how the load was cut into heights. */
+export interface WindowChain {
+  readonly blocks: number;
+  readonly blocksPerSec: number;
+  readonly meanTxsPerBlock: number;
+  readonly maxTxsPerBlock: number;
+}
+
+export type RunReport = Omit<LoadResult, "blocks"> & { readonly label: string; readonly chain: WindowChain; readonly nodes: readonly NodeCost[] };
+
+export function windowChain(blocks: readonly BlockArrival[], from: number, to: number): WindowChain {
+  const inside = blocks.filter((b) => b.at >= from && b.at < to);
+  const txs = inside.reduce((sum, b) => sum + b.txs, 0);
+  const seconds = Math.max(0.001, (to - from) / 1000);
+  return {
+    blocks: inside.length,
+    blocksPerSec: Math.round((inside.length / seconds) * 10) / 10,
+    meanTxsPerBlock: inside.length === 0 ? 0 : Math.round((txs / inside.length) * 10) / 10,
+    maxTxsPerBlock: inside.reduce((max, b) => Math.max(max, b.txs), 0),
+  };
+}
 
 export interface KillReport {
   readonly rate: number;
@@ -123,7 +143,7 @@ async function measure(options: BenchOptions, net: Testnet, names: readonly stri
     const nodes = before !== null && after !== null ? nodeCosts(watched, before, after, result.committedInWindow, p2pPorts) : [];
     const l = result.latencyMs;
     log(`${label}: committed ${result.committedTxPerSec} tx/s (sent ${result.achievedTxPerSec}), p50 ${l.p50} ms, p99 ${l.p99} ms${result.generatorLimited ? `; GENERATOR-LIMITED: ${result.generatorLimitedWhy}` : ""}`);
-    return { report: { label, ...rest, nodes }, blocks };
+    return { report: { label, ...rest, chain: windowChain(blocks, result.windowStart, result.windowEnd), nodes }, blocks };
   };
 
   log(`idle latency probe: ${options.probeSamples} txs one at a time`);

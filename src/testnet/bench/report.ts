@@ -64,11 +64,11 @@ export function summarizeSize(n: NetworkReport, verify: VerifyLimit): SizeSummar
 const cell = (x: unknown, width: number): string => String(x ?? "-").padStart(width);
 
 function runTable(n: NetworkReport): string[] {
-  const head = `  ${"run".padEnd(22)}${cell("offered", 9)}${cell("sent", 9)}${cell("commit", 9)}${cell("p50ms", 8)}${cell("p99ms", 8)}${cell("cpu s/1k", 9)}${cell("rssMB", 7)}${cell("p2pB/tx", 9)}  gen`;
+  const head = `  ${"run".padEnd(22)}${cell("offered", 9)}${cell("sent", 9)}${cell("commit", 9)}${cell("p50ms", 8)}${cell("p99ms", 8)}${cell("cpu s/1k", 9)}${cell("rssMB", 7)}${cell("p2pB/tx", 9)}${cell("blk/s", 7)}${cell("tx/blk", 8)}  gen`;
   const rows = [...loadRuns(n), ...(n.killPrimary === null ? [] : [n.killPrimary.oneDown])].map(
     (r) =>
       `  ${r.label.padEnd(22)}${cell(r.offeredTxPerSec, 9)}${cell(r.achievedTxPerSec, 9)}${cell(r.committedTxPerSec, 9)}${cell(r.latencyMs.p50, 8)}${cell(r.latencyMs.p99, 8)}` +
-      `${cell(maxOf(r.nodes.map((x) => x.cpuSecPer1kTx)), 9)}${cell(maxOf(r.nodes.map((x) => x.peakRssMB)), 7)}${cell(maxOf(r.nodes.map((x) => x.p2pBytesSentPerTx)), 9)}  ${r.generatorLimited ? "LIMITED" : "ok"}`,
+      `${cell(maxOf(r.nodes.map((x) => x.cpuSecPer1kTx)), 9)}${cell(maxOf(r.nodes.map((x) => x.peakRssMB)), 7)}${cell(maxOf(r.nodes.map((x) => x.p2pBytesSentPerTx)), 9)}${cell(r.chain.blocksPerSec, 7)}${cell(r.chain.meanTxsPerBlock, 8)}  ${r.generatorLimited ? "LIMITED" : "ok"}`,
   );
   return [head, ...rows];
 }
