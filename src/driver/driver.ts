@@ -102,6 +102,7 @@ export class Driver {
     this.maxQueued = options.maxQueuedInputs ?? 10_000;
     this.executor = new BlockExecutor(options, {
       ...deps,
+      verifyCommit: (payload, signature, validator) => deps.crypto.verify("commit", payload, signature, validator),
       appended: (input, stored, source) => {
         this.deps.events?.onAppended?.(stored, source);
         this.enqueue(input);

@@ -205,7 +205,7 @@ function conformance(name: string, makeFactory: () => StoreFactory): void {
 
       /** Build on a head the store does not have: the store's state and validators, a doctored head. */
       const onHead = (head: ChainHead): AppendInput =>
-        nextAppend(fx, { head: () => head, state: () => store.state(), validatorsAt: () => store.validatorsAt(3) });
+        nextAppend(fx, { head: () => head, headSeal: () => store.headSeal(), state: () => store.state(), validatorsAt: () => store.validatorsAt(3) });
       const stale = onHead({ ...before.head, height: 1 });
       await expect(store.append(stale)).rejects.toMatchObject({ code: "BAD_HEIGHT", details: { expected: 3, actual: 2 } });
       const gap = onHead({ ...before.head, height: 3 });
