@@ -49,6 +49,11 @@ interface NodeChain {
   hash: Uint8Array;
 }
 
+/** The standing as text, so two replicas' sets compare by value. */
+function standingKey(set: ValidatorSet): string {
+  return (set.standing ?? []).map((e) => `|${e.validator}/${e.failures}/${e.lastFailure}/${e.suspended ? 1 : 0}${e.signed ? 1 : 0}`).join("");
+}
+
 /** At most this many violations are kept: the first one is what a replay needs. */
 const MAX_VIOLATIONS = 32;
 
@@ -171,7 +176,8 @@ export class InvariantChecker {
       this.fail("validator-set", node.index, height, `no validator set for height ${height}: ${(err as Error).message}`);
       return null;
     }
-    const hash = toHex(validatorsHash(mine));
+    // The proposer standing decides the primary, so it must agree as the members do.
+    const hash = `${toHex(validatorsHash(mine))}${standingKey(mine)}`;
     const first = this.sets.get(height);
     if (first === undefined) {
       this.sets.set(height, { set: mine, hash, node: node.index });
@@ -184,7 +190,29 @@ export class InvariantChecker {
   }
 
   private describe(set: ValidatorSet): string {
-    return set.members.map((m) => this.names.get(m) ?? m.slice(0, 8)).join(" ");
+    const members = set.members.map((m) => this.names.get(m) ?? m.slice(0, 8)).join(" ");
+    const out = (set.standing ?? []).filter((e) => e.suspended).map((e) => this.names.get(e.validator) ?? e.validator.slice(0, 8));
+    return out.length === 0 ? members : `${members}; suspended ${out.join(" ")}`;
+  }
+
+  /**
+   * Who the honest replicas' chain suspended from being primary, and when they came back:
+   * "h12: -v2" (suspended from height 12 on), "h40: +v2" (eligible again), in height order.
+   */
+  standingChanges(): string[] {
+    const out: string[] = [];
+    const heights = [...this.sets.keys()].sort((a, b) => a - b);
+    const suspended = (set: ValidatorSet): Set<ValidatorId> => new Set((set.standing ?? []).filter((e) => e.suspended).map((e) => e.validator));
+    for (let i = 1; i < heights.length; i++) {
+      const h = heights[i]!;
+      if (heights[i - 1] !== h - 1) continue;
+      const before = suspended(this.sets.get(h - 1)!.set);
+      const after = suspended(this.sets.get(h)!.set);
+      const name = (m: ValidatorId): string => this.names.get(m) ?? m.slice(0, 8);
+      const changes = [...[...after].filter((m) => !before.has(m)).map((m) => `-${name(m)}`), ...[...before].filter((m) => !after.has(m)).map((m) => `+${name(m)}`)];
+      if (changes.length > 0) out.push(`h${h}: ${changes.join(" ")}`);
+    }
+    return out;
   }
 
   /** The set changes the honest replicas put in force: "h<height>: +added -removed", in height order. */
@@ -196,6 +224,7 @@ export class InvariantChecker {
       const before = this.sets.get(heights[i - 1]!)!;
       const after = this.sets.get(h)!;
       if (heights[i - 1] !== h - 1 || before.hash === after.hash) continue;
+      if (before.set.members.length === after.set.members.length && before.set.members.every((m, j) => m === after.set.members[j])) continue;
       const added = after.set.members.filter((m) => !before.set.members.includes(m)).map((m) => `+${this.names.get(m) ?? m.slice(0, 8)}`);
       const removed = before.set.members.filter((m) => !after.set.members.includes(m)).map((m) => `-${this.names.get(m) ?? m.slice(0, 8)}`);
       out.push(`h${h}: ${[...added, ...removed].join(" ")}`);
