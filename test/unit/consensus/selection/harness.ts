@@ -54,7 +54,7 @@ export class TestChain {
   readonly history = new Map<number, ValidatorSet>();
   private readonly nonces = new Map<string, number>();
   /** A seal of the head block (every member with a known key signs), the next block's lastCommit. */
-  private headSeal: Seal | null = null;
+  headSeal: Seal | null = null;
 
   constructor(
     readonly genesis: Genesis,
