@@ -124,6 +124,7 @@ export class InvariantChecker {
     // The set its append put in force for the next height.
     this.checkSet(node, height + 1);
     if (set !== null) this.checkSeal(node, stored, set);
+    this.checkLastCommit(node, stored);
     chain.height = height;
     chain.hash = block.hash;
 
@@ -230,6 +231,29 @@ export class InvariantChecker {
       out.push(`h${h}: ${[...added, ...removed].join(" ")}`);
     }
     return out;
+  }
+
+  /**
+   * The block's lastCommit must be a seal of its parent by the parent's set (none at height 1):
+   * it is the agreed record of who signed, which the proposer standing reads.
+   */
+  private checkLastCommit(node: CheckedNode, stored: StoredBlock): void {
+    const { block } = stored;
+    const height = block.header.height;
+    const lastCommit = block.lastCommit;
+    if (height === 1 || lastCommit === null) {
+      if (height !== 1 || lastCommit !== null) this.fail("chain-validity", node.index, height, `block ${height} ${lastCommit === null ? "lacks a" : "carries a"} lastCommit`);
+      return;
+    }
+    const key = `last/${block.id}`;
+    const parentSet = this.sets.get(height - 1)?.set;
+    if (this.sealsOk.has(key) || parentSet === undefined) return;
+    try {
+      this.checkSealCached(lastCommit, parentSet, height - 1, block.header.parentHash);
+      this.sealsOk.add(key);
+    } catch (err) {
+      this.fail("chain-validity", node.index, height, `lastCommit of block ${height} is no seal of its parent: ${(err as Error).message}`);
+    }
   }
 
   /** verifySeal's rules, with each signature checked through the cache. */
