@@ -21,15 +21,18 @@
 // least n - f ≥ 2f+1 members rotate, of which at most f are faulty: some view of every height
 // still has an honest primary.
 //
-// The bound on a Byzantine validator that "proposes just often enough". Every failure it causes
-// costs one view change and suspends it for backoff(k) heights, k its decayed count plus one. To
-// keep its count low it must space failures at least one decay period D = n · 2^MAX_DOUBLINGS
-// apart (each such gap forgives one failure and the next adds one back); spacing them closer
-// makes k climb to the cap, where each failure is followed by a suspension of D heights. Either
-// way it causes at most one stalled view per D heights after its first few failures: with n = 4
-// that is at most one view change in 128 heights (before: one in every 4 heights it chose).
-// Its first failures cost n, 2n, 4n … heights of absence, so over W heights it stalls at most
-// about log2(W / n) + W / D views.
+// The bound on a Byzantine validator that "proposes just often enough". Each failure it causes
+// costs one view change and suspends it for backoff(k) heights, k its count after the failure.
+// Let D = n · 2^MAX_DOUBLINGS (the decay period, equal to the capped backoff). A failure that
+// comes less than D heights after its previous one follows a backoff below D, so the count was
+// below the cap, nothing decayed, and the count rises by one: there are at most
+// MAX_COUNTED_FAILURES such rises beyond what decayed, and a gap of g ≥ D decays at most g / D.
+// So over W heights it causes at most 1 + MAX_COUNTED_FAILURES + 2 · W / D stalled views
+// (short gaps ≤ MAX_COUNTED_FAILURES + W / D, long gaps ≤ W / D): with n = 4 about one in 64
+// heights in the long run, against one in 8 for a validator that skips half of its turns
+// without the standing. Its first failures cost n, 2n, 4n … heights of absence. (The f cap can
+// let it back early only when more than f validators failed recently, i.e. honest ones failed
+// too; with at most f faulty validators and a healthy network that does not happen.)
 //
 // The standing is part of the ValidatorSet afterBlock returns (ValidatorSet.standing), so it is
 // stored with the set history and survives restarts. It changes only on a failure, a signature
