@@ -54,7 +54,7 @@ try {
       registry,
       // The fixture's block times are in the past of any clock: no future-timestamp refusal.
       clock: { now: () => Date.now() },
-      verifyDomain: cache.verifyDomain,
+      verifyCommit: (payload, signature, validator) => cache.verify("commit", fx.chainId, payload, signature, validator),
       appended: () => undefined,
     },
   );

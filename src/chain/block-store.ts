@@ -59,6 +59,8 @@ export interface BlockStore {
   open(genesis: GenesisInit): Promise<void>;
   close(): Promise<void>;
   head(): ChainHead;
+  /** The stored seal of the head block, null at height 0: a proposer puts it in its block as lastCommit. */
+  headSeal(): Seal | null;
   /** The committed state after the head block (do not mutate; append does). */
   state(): ChainState;
   /**

@@ -68,11 +68,19 @@ export function makeSeal(height: number, view: number, blockHash: Uint8Array, co
   return { height, view, blockHash, commits: sorted };
 }
 
+/** Checks one commit signature; the node passes its cached verifier so a vote already checked costs nothing. */
+export type CommitVerifier = (payload: Uint8Array, signature: Uint8Array, validator: ValidatorId) => boolean;
+
+const plainCommitVerifier =
+  (chainId: string): CommitVerifier =>
+  (payload, signature, validator) =>
+    verifyDomain("commit", chainId, payload, signature, fromHex(validator));
+
 /**
  * Throws a SealError unless the seal is for `blockHash` at `height` and holds valid commit
  * signatures from a quorum of *distinct members* of `set`. Duplicates and non-members are
  * rejected outright rather than skipped: a seal carrying them was not made by an honest node.
- * `verify` may be a cache (the node's VerifyCache, which sync fills from worker threads).
+ * `verifyCommit` may go through a cache (the node passes its VerifyCache, through the core's verifier).
  */
 export function verifySeal(
   seal: Seal,
@@ -80,7 +88,7 @@ export function verifySeal(
   set: ValidatorSet,
   height: number,
   blockHash: Uint8Array,
-  verify: typeof verifyDomain = verifyDomain,
+  verifyCommit: CommitVerifier = plainCommitVerifier(chainId),
 ): void {
   if (seal.height !== height || !bytesEqual(seal.blockHash, blockHash)) {
     throw new SealError("WRONG_BLOCK", "seal is for another block", {
@@ -98,7 +106,7 @@ export function verifySeal(
   if (seen.size < q) throw new SealError("NO_QUORUM", `seal has ${seen.size} signers, quorum is ${q}`, { signers: seen.size, quorum: q });
   const payload = commitPayload(seal.height, seal.view, seal.blockHash);
   for (const c of seal.commits) {
-    if (!verify("commit", chainId, payload, c.signature, fromHex(c.validator))) {
+    if (!verifyCommit(payload, c.signature, c.validator)) {
       throw new SealError("BAD_SIGNATURE", `commit signature of ${c.validator} does not verify`, { validator: c.validator });
     }
   }

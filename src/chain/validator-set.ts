@@ -6,9 +6,32 @@ import { parsePublicKey } from "./keys.js";
 /** A validator's id is its ed25519 public key in lower-case hex. */
 export type ValidatorId = string;
 
+/**
+ * What the committed chain says about one member as a proposer (folded by the selection's
+ * proposer standing, src/consensus/selection/proposer-standing.ts): how often it recently failed
+ * to propose, and whether it is suspended from being primary.
+ */
+export interface StandingEntry {
+  readonly validator: ValidatorId;
+  /** Failures counted at `lastFailure`, that one included (they decay with height after it). */
+  readonly failures: number;
+  /** The height of the block that showed the latest failure. */
+  readonly lastFailure: number;
+  /** Not primary until re-admitted: the backoff has passed and it signed a lastCommit since. */
+  readonly suspended: boolean;
+  /** It appeared in a block's lastCommit for a height ≥ lastFailure (it is alive). */
+  readonly signed: boolean;
+}
+
 export interface ValidatorSet {
   /** Sorted ascending and distinct, so every node derives the same order (and primary). */
   readonly members: readonly ValidatorId[];
+  /**
+   * Members with a recent proposer failure, sorted by validator; absent or empty when there are
+   * none. Derived from the committed chain alone, so every replica holds the same; it decides who
+   * may be primary, never who validates (validatorsHash covers members only).
+   */
+  readonly standing?: readonly StandingEntry[];
 }
 
 export const MIN_VALIDATORS = 4;
@@ -53,6 +76,23 @@ export function validatorsHash(set: ValidatorSet): Uint8Array {
   return sha256(w.finish());
 }
 
-export function sameSet(a: ValidatorSet, b: ValidatorSet): boolean {
+export function sameMembers(a: ValidatorSet, b: ValidatorSet): boolean {
   return a.members.length === b.members.length && a.members.every((m, i) => m === b.members[i]);
+}
+
+export function sameStanding(a: ValidatorSet, b: ValidatorSet): boolean {
+  const x = a.standing ?? [];
+  const y = b.standing ?? [];
+  return (
+    x.length === y.length &&
+    x.every((e, i) => {
+      const o = y[i]!;
+      return e.validator === o.validator && e.failures === o.failures && e.lastFailure === o.lastFailure && e.suspended === o.suspended && e.signed === o.signed;
+    })
+  );
+}
+
+/** Same members and same proposer standing (a standing change is a change a history records). */
+export function sameSet(a: ValidatorSet, b: ValidatorSet): boolean {
+  return sameMembers(a, b) && sameStanding(a, b);
 }

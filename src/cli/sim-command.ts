@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { BEHAVIOUR_HELP, BEHAVIOURS, formatByzantineSpec, parseByzantineSpec, SimSpecError } from "../sim/byzantine-spec.js";
 import { FAULT_HELP, FAULT_NAMES, formatFaultSpec, parseFaultSpec } from "../sim/fault-spec.js";
 import { INVARIANTS } from "../sim/invariants.js";
+import { formatOutageSpec, parseOutageSpec } from "../sim/outage.js";
 import { runSimulation, type SimOptions, type SimSummary } from "../sim/runner.js";
 import { randomScenario } from "../sim/scenario.js";
 import { CliError } from "./cli-error.js";
@@ -25,6 +26,7 @@ interface SimCommandOptions {
   setChanges: number;
   observers: number;
   crashGroups?: boolean;
+  outage: string;
 }
 
 const DEFAULT_TRACE = 40;
@@ -79,11 +81,18 @@ function parseTrace(value: string): number {
 function runOptions(options: SimCommandOptions, seed: number, trace: number): SimOptions {
   if (options.random === true) return { ...randomScenario(seed), trace };
   try {
+    const byzantine = parseByzantineSpec(options.byzantine, { validators: options.validators, allowOverF: options.allowOverF === true });
+    const outage = parseOutageSpec(options.outage, options.validators);
+    if (outage !== null && byzantine.some((b) => b.index === outage.index)) throw new SimSpecError("INVALID_SPEC", `validator ${outage.index} is Byzantine; an outage takes an honest one`);
+    if (outage !== null && options.allowOverF !== true && byzantine.length + 1 > Math.floor((options.validators - 1) / 3)) {
+      throw new SimSpecError("INVALID_SPEC", "an outage counts against f with the Byzantine validators (use --allow-over-f)");
+    }
     return {
       seed,
       validators: options.validators,
       selection: options.selection,
-      byzantine: parseByzantineSpec(options.byzantine, { validators: options.validators, allowOverF: options.allowOverF === true }),
+      byzantine,
+      ...(outage === null ? {} : { outage }),
       faults: parseFaultSpec(options.faults),
       heights: options.heights,
       trace,
@@ -104,11 +113,12 @@ export function replayCommand(run: SimOptions, random: boolean): string {
   if (byzantine !== "none") parts.push(`--byzantine ${byzantine}`);
   const faults = run.faults === undefined ? "none" : formatFaultSpec(run.faults);
   if (faults !== "none") parts.push(`--faults ${faults}`);
-  const overF = (run.byzantine?.length ?? 0) > Math.floor((run.validators - 1) / 3);
+  const overF = (run.byzantine?.length ?? 0) + (run.outage == null ? 0 : 1) > Math.floor((run.validators - 1) / 3);
   if (overF) parts.push("--allow-over-f");
   if ((run.setChanges ?? 0) > 0) parts.push(`--set-changes ${run.setChanges}`);
   if ((run.observers ?? 0) > 0) parts.push(`--observers ${run.observers}`);
   if (run.crashGroups === true) parts.push("--crash-groups");
+  if (run.outage != null) parts.push(`--outage ${formatOutageSpec(run.outage)}`);
   parts.push(`--heights ${run.heights}`, `--seed ${run.seed}`, "--trace");
   return parts.join(" ");
 }
@@ -116,7 +126,7 @@ export function replayCommand(run: SimOptions, random: boolean): string {
 function textLine(s: SimSummary): string {
   const status = s.violations.length === 0 ? "ok" : `VIOLATED ${[...new Set(s.violations.map((v) => v.invariant))].join(", ")}`;
   return (
-    `seed ${s.seed}: ${status} — n=${s.validators} ${s.selection} byzantine=${s.byzantine} faults=${s.faults}; ` +
+    `seed ${s.seed}: ${status} — n=${s.validators} ${s.selection} byzantine=${s.byzantine} faults=${s.faults}${s.outage === undefined ? "" : ` outage=${s.outage}`}; ` +
     `min honest height ${s.minHonestHeight}/${s.target}, ${s.viewChanges} view changes, ` +
     (s.governance !== undefined || s.setChanges > 0 ? `${s.setChanges} set changes, ` : "") +
     (s.observers > 0 ? `${s.observers} observers, ` : "") +
@@ -175,6 +185,9 @@ function helpText(): string {
     "  dbft  candidates register (also zero-weight registrants with low keys, which must never get a",
     "        seat) and a funded voter's ballot elects or unelects an online or a never-online",
     "        candidate at the next epoch boundary",
+    "Outage (--outage I:down@H or I:flap@H): honest validator I goes down once the chain reaches",
+    "height H (default 5) and stays down for good (down), or keeps going down and coming back (flap);",
+    "the liveness phase does not heal it or wait for it, and it counts against f.",
     "Observers (--observers K): K non-validator replicas that follow the chain by broadcasts and sync;",
     "every invariant covers them, and liveness needs them at the target too.",
     "",
@@ -201,6 +214,7 @@ export function simCommand(): Command {
     .option("--heights <n>", "height every honest validator must reach in the liveness phase", parseHeights, 20)
     .option("--set-changes <n>", "validator-set changes the simulated clients make in each run (governance txs)", parseSetChanges, 0)
     .option("--observers <k>", "non-validator replicas that follow the chain (0 to 16)", parseObservers, 0)
+    .option("--outage <spec>", "one honest validator down for good or flapping from a height, like 2:down@5 or 2:flap@5", "none")
     .option("--crash-groups", "with the crash fault, sometimes crash 2..f+1 honest replicas together and restart them together")
     .option("--random", "draw each run's cluster, behaviours, faults, set changes and observers from its seed (as the test sweep does)")
     .option("--json", "print one summary object per run per line")

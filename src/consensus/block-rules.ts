@@ -7,9 +7,11 @@ import {
   bytesEqual,
   checkStateRoot,
   checkTxEnvelope,
+  checkLastCommitHash,
   checkTxRoot,
   contextOf,
   encodeHeader,
+  lastCommitBytes,
   executeTx,
   executeTxs,
   headerHash,
@@ -24,7 +26,8 @@ import {
   verifySeal,
   type Block,
   type BlockContext,
-  type BlockHeader,
+  type CommitVerifier,
+  type HeaderFields,
   type Receipt,
   type Seal,
   type SignedTx,
@@ -33,10 +36,7 @@ import {
   type TxRegistry,
   type ValidatorId,
   type ValidatorSet,
-  type verifyDomain,
 } from "../chain/index.js";
-
-type VerifyDomainFn = typeof verifyDomain;
 import type { ValidatorSelection } from "./selection/validator-selection.js";
 
 /** A state that can also tell the root it would have after some writes (ChainState does). */
@@ -53,6 +53,10 @@ interface ChainParams {
   readonly parent: ParentInfo;
   /** The set that validates `height`. */
   readonly validators: ValidatorSet;
+  /** The set that validated `height - 1`, which the block's lastCommit is checked against (unused at height 1). */
+  readonly parentValidators: ValidatorSet | null;
+  /** Checks a commit signature of the lastCommit; defaults to a plain verify (the node passes its cache). */
+  readonly verifyCommit?: CommitVerifier;
   /** The committed state after the parent block. */
   readonly state: RootedState;
   readonly registry: TxRegistry;
@@ -60,8 +64,6 @@ interface ChainParams {
   readonly maxBlockBytes: number;
   /** Tx ids whose signatures were already verified (the mempool's): not verified again. */
   readonly verified?: { has(id: string): boolean };
-  /** Signature check for seals (default: chain's verifyDomain; a node passes its cache). */
-  readonly verifySignature?: VerifyDomainFn;
 }
 
 export interface BuildParams extends ChainParams {
@@ -71,6 +73,8 @@ export interface BuildParams extends ChainParams {
   readonly proposer: ValidatorId;
   /** Txs in the order to try them (the mempool's reap); any that cannot go in are skipped. */
   readonly candidates: readonly SignedTx[];
+  /** The proposer's own stored seal of the parent (null at height 1): the block's lastCommit. */
+  readonly lastCommit: Seal | null;
 }
 
 export interface BuiltBlock {
@@ -123,7 +127,7 @@ export function buildBlock(params: BuildParams): BuiltBlock {
   const ctx: BlockContext = { chainId: params.chainId, height: params.height, timestamp, proposer: params.proposer };
   const limit = limits(params);
   const vHash = validatorsHash(params.validators);
-  const draft = (root: Uint8Array, stateRoot: Uint8Array): BlockHeader => ({
+  const draft = (root: Uint8Array, stateRoot: Uint8Array): HeaderFields => ({
     chainId: params.chainId,
     height: params.height,
     view: params.view,
@@ -136,7 +140,7 @@ export function buildBlock(params: BuildParams): BuiltBlock {
   });
   // Every header field but the roots is known now, and the roots are fixed-width: so the
   // block's encoded size is exact as txs are added.
-  const headerBytes = encodeHeader(draft(vHash, vHash)).length;
+  const headerBytes = encodeHeader({ ...draft(vHash, vHash), lastCommitHash: vHash }).length + lastCommitBytes(params.lastCommit);
   const overlay = new StateOverlay(params.state);
   const txs: SignedTx[] = [];
   const receipts: Receipt[] = [];
@@ -160,7 +164,7 @@ export function buildBlock(params: BuildParams): BuiltBlock {
     bodyBytes += tx.bytes.length;
   }
   const writes = overlay.writes;
-  const block = makeBlock(draft(txRoot(txs), params.state.rootWith(writes)), txs);
+  const block = makeBlock(draft(txRoot(txs), params.state.rootWith(writes)), txs, params.lastCommit);
   assert(block.bytes.length <= limit.bytes, `built block of ${block.bytes.length} bytes exceeds ${limit.bytes}`);
   return { block, receipts, writes };
 }
@@ -217,6 +221,7 @@ export function validateBlock(block: Block, params: ValidateParams): ValidatedBl
       actual: toHex(h.validatorsHash),
     });
   }
+  checkLastCommit(block, params);
   const limit = limits(params);
   if (block.txs.length > limit.txs || block.bytes.length > limit.bytes) {
     throw new BlockError("BLOCK_TOO_LARGE", `block has ${block.txs.length} txs in ${block.bytes.length} bytes, limits ${limit.txs} and ${limit.bytes}`, {
@@ -231,6 +236,33 @@ export function validateBlock(block: Block, params: ValidateParams): ValidatedBl
   const { receipts, writes } = executeTxs(contextOf(h), block.txs, params.state, params.registry, options);
   checkStateRoot(h.stateRoot, params.state.rootWith(writes));
   return { receipts, writes };
+}
+
+/**
+ * The lastCommit must be a valid seal of the parent (its height and hash) by the parent's
+ * validators, and the header must commit to it; none at height 1. Who signed it feeds the
+ * proposer standing, so a forged or missing one would let a proposer steer who is primary.
+ */
+function checkLastCommit(block: Block, params: ChainParams): void {
+  checkLastCommitHash(block);
+  const h = block.header;
+  const lastCommit = block.lastCommit;
+  if (h.height === 1 || lastCommit === null) {
+    if (h.height === 1 && lastCommit === null) return;
+    throw new BlockError("LAST_COMMIT_MISMATCH", h.height === 1 ? "block 1 carries a lastCommit" : `block ${h.height} carries no lastCommit`, {
+      height: h.height,
+    });
+  }
+  assert(params.parentValidators !== null, `no parent validator set given to check block ${h.height}'s lastCommit`);
+  try {
+    verifySeal(lastCommit, params.chainId, params.parentValidators, h.height - 1, h.parentHash, params.verifyCommit);
+  } catch (err) {
+    if (!(err instanceof SealError)) throw err;
+    throw new BlockError("LAST_COMMIT_MISMATCH", `block ${h.height}'s lastCommit is not a seal of its parent: ${err.message}`, {
+      height: h.height,
+      reason: err.code,
+    });
+  }
 }
 
 /** A read view of `state` with `writes` applied on top (the state after a block). */
@@ -278,7 +310,7 @@ export function importSealedBlock(
   seal: Seal,
   params: ImportParams,
 ): ImportedBlock {
-  verifySeal(seal, params.chainId, params.validators, params.height, block.hash, params.verifySignature);
+  verifySeal(seal, params.chainId, params.validators, params.height, block.hash, params.verifyCommit);
   if (seal.view < block.header.view) {
     throw new SealError("WRONG_BLOCK", `seal view ${seal.view} is below the block's view ${block.header.view}`, {
       reason: "VIEW_BELOW_HEADER",

@@ -11,6 +11,7 @@ import {
   toHex,
   type Block,
   type BlockStore,
+  type CommitVerifier,
   type ConsensusParams,
   type Receipt,
   type Seal,
@@ -20,7 +21,6 @@ import {
   type ValidatorId,
   type ValidatorSet,
   type VoteStore,
-  type verifyDomain,
 } from "../chain/index.js";
 import type { Input, ValidatorSelection } from "../consensus/index.js";
 import { buildBlock, importSealedBlock, nextValidatorsAfter, validateBlock } from "../consensus/block-rules.js";
@@ -44,8 +44,8 @@ export interface BlockExecutorDeps {
   readonly selection: ValidatorSelection;
   readonly registry: TxRegistry;
   readonly clock: { now(): number };
-  /** Checks the seals of synced blocks (default: uncached verifyDomain; the node passes its cache). */
-  readonly verifyDomain?: typeof verifyDomain;
+  /** Checks the commit signatures of a block's lastCommit (the driver passes the core's verifier). */
+  readonly verifyCommit?: CommitVerifier;
   /** Called right after each append, with the input the core must see next. */
   appended(input: BlockAppendedInput, stored: StoredBlock, source: "consensus" | "sync"): void;
   /** A fetched block was refused (bad seal or block from a peer). */
@@ -85,8 +85,10 @@ export class BlockExecutor {
     const p = this.params(height);
     const candidates = this.deps.mempool.reap(p.maxBlockTxs, p.maxBlockBytes);
     if (candidates.length === 0 && !allowEmpty) return null;
+    const lastCommit = height === 1 ? null : this.deps.store.headSeal();
     const built = buildBlock({
       ...p,
+      lastCommit,
       view,
       timestamp: Math.max(this.deps.clock.now(), head.timestamp),
       proposer: this.options.self,
@@ -178,13 +180,14 @@ export class BlockExecutor {
       height,
       parent: { hash: head.hash, timestamp: head.timestamp },
       validators: this.deps.store.validatorsAt(height),
+      parentValidators: height > 1 ? this.deps.store.validatorsAt(height - 1) : null,
+      ...(this.deps.verifyCommit === undefined ? {} : { verifyCommit: this.deps.verifyCommit }),
       selection: this.deps.selection,
       state: this.deps.store.state(),
       registry: this.deps.registry,
       maxBlockTxs: p.maxBlockTxs,
       maxBlockBytes: p.maxBlockBytes,
       verified: this.deps.mempool,
-      ...(this.deps.verifyDomain === undefined ? {} : { verifySignature: this.deps.verifyDomain }),
     };
   }
 

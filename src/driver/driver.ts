@@ -14,7 +14,6 @@ import {
   type ValidatorId,
   type VoteRecord,
   type VoteStore,
-  type verifyDomain,
 } from "../chain/index.js";
 import {
   decodeVoteRecords,
@@ -76,8 +75,6 @@ export interface DriverDeps {
   readonly selection: ValidatorSelection;
   readonly registry: TxRegistry;
   readonly crypto: ReplicaCrypto;
-  /** Checks the seals of synced blocks; the node passes its VerifyCache (which sync pre-fills). */
-  readonly verifyDomain?: typeof verifyDomain;
   readonly transport: Transport;
   readonly clock: { now(): number };
   readonly filter?: ActionFilter;
@@ -112,6 +109,7 @@ export class Driver {
     this.maxQueued = options.maxQueuedInputs ?? 10_000;
     this.executor = new BlockExecutor(options, {
       ...deps,
+      verifyCommit: (payload, signature, validator) => deps.crypto.verify("commit", payload, signature, validator),
       appended: (input, stored, source) => {
         this.deps.events?.onAppended?.(stored, source);
         this.enqueue(input);

@@ -236,7 +236,6 @@ export class TriadNode {
           sign: (domain, payload) => signer.signDomain(domain, chainId, payload),
           verify: (domain, payload, signature, signerId) => cache.verify(domain, chainId, payload, signature, signerId),
         },
-        verifyDomain: verify,
         transport,
         clock,
         events: { onAppended: (stored, source) => this.onAppended(stored, source) },

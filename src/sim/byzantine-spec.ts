@@ -21,6 +21,7 @@ export const BEHAVIOURS = [
   "bad-sync-server",
   "huge-view",
   "lone-decider",
+  "sometimes-silent",
 ] as const;
 
 export type BehaviourName = (typeof BEHAVIOURS)[number];
@@ -44,6 +45,7 @@ export const BEHAVIOUR_HELP: Readonly<Record<BehaviourName, string>> = {
   withhold: "sends its prepares and commits only to a minority (f or fewer) of the honest replicas",
   "bad-sync-server": "answers block sync with blocks of other heights, truncated ranges, nothing, or a seal of one repeated signer",
   "huge-view": "sends validly signed view-changes for views far ahead (view + 1000, MAX_VIEW) that reach the core",
+  "sometimes-silent": "as primary, sends no proposal on about half of its turns (a stall each) and proposes honestly on the rest",
   "lone-decider": "commits only to a few honest replicas that the adversarial network then silences, so they decide alone; as a later primary, claims nothing was prepared",
 };
 

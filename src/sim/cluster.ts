@@ -196,7 +196,6 @@ export class Cluster {
           sign: (domain, payload) => slot.signer.signDomain(domain, g.chainId, payload),
           verify: (domain, payload, signature, signer) => this.options.verifyCache.verify(domain, g.chainId, payload, signature, signer),
         },
-        verifyDomain: this.options.verifyCache.verifyDomain,
         transport: this.transport.for(slot),
         clock: { now: () => this.genesisTime + this.queue.now },
         filter: this.filterFor(slot, behaviour),

@@ -49,6 +49,11 @@ interface NodeChain {
   hash: Uint8Array;
 }
 
+/** The standing as text, so two replicas' sets compare by value. */
+function standingKey(set: ValidatorSet): string {
+  return (set.standing ?? []).map((e) => `|${e.validator}/${e.failures}/${e.lastFailure}/${e.suspended ? 1 : 0}${e.signed ? 1 : 0}`).join("");
+}
+
 /** At most this many violations are kept: the first one is what a replay needs. */
 const MAX_VIOLATIONS = 32;
 
@@ -119,6 +124,7 @@ export class InvariantChecker {
     // The set its append put in force for the next height.
     this.checkSet(node, height + 1);
     if (set !== null) this.checkSeal(node, stored, set);
+    this.checkLastCommit(node, stored);
     chain.height = height;
     chain.hash = block.hash;
 
@@ -171,7 +177,8 @@ export class InvariantChecker {
       this.fail("validator-set", node.index, height, `no validator set for height ${height}: ${(err as Error).message}`);
       return null;
     }
-    const hash = toHex(validatorsHash(mine));
+    // The proposer standing decides the primary, so it must agree as the members do.
+    const hash = `${toHex(validatorsHash(mine))}${standingKey(mine)}`;
     const first = this.sets.get(height);
     if (first === undefined) {
       this.sets.set(height, { set: mine, hash, node: node.index });
@@ -184,7 +191,29 @@ export class InvariantChecker {
   }
 
   private describe(set: ValidatorSet): string {
-    return set.members.map((m) => this.names.get(m) ?? m.slice(0, 8)).join(" ");
+    const members = set.members.map((m) => this.names.get(m) ?? m.slice(0, 8)).join(" ");
+    const out = (set.standing ?? []).filter((e) => e.suspended).map((e) => this.names.get(e.validator) ?? e.validator.slice(0, 8));
+    return out.length === 0 ? members : `${members}; suspended ${out.join(" ")}`;
+  }
+
+  /**
+   * Who the honest replicas' chain suspended from being primary, and when they came back:
+   * "h12: -v2" (suspended from height 12 on), "h40: +v2" (eligible again), in height order.
+   */
+  standingChanges(): string[] {
+    const out: string[] = [];
+    const heights = [...this.sets.keys()].sort((a, b) => a - b);
+    const suspended = (set: ValidatorSet): Set<ValidatorId> => new Set((set.standing ?? []).filter((e) => e.suspended).map((e) => e.validator));
+    for (let i = 1; i < heights.length; i++) {
+      const h = heights[i]!;
+      if (heights[i - 1] !== h - 1) continue;
+      const before = suspended(this.sets.get(h - 1)!.set);
+      const after = suspended(this.sets.get(h)!.set);
+      const name = (m: ValidatorId): string => this.names.get(m) ?? m.slice(0, 8);
+      const changes = [...[...after].filter((m) => !before.has(m)).map((m) => `-${name(m)}`), ...[...before].filter((m) => !after.has(m)).map((m) => `+${name(m)}`)];
+      if (changes.length > 0) out.push(`h${h}: ${changes.join(" ")}`);
+    }
+    return out;
   }
 
   /** The set changes the honest replicas put in force: "h<height>: +added -removed", in height order. */
@@ -196,11 +225,35 @@ export class InvariantChecker {
       const before = this.sets.get(heights[i - 1]!)!;
       const after = this.sets.get(h)!;
       if (heights[i - 1] !== h - 1 || before.hash === after.hash) continue;
+      if (before.set.members.length === after.set.members.length && before.set.members.every((m, j) => m === after.set.members[j])) continue;
       const added = after.set.members.filter((m) => !before.set.members.includes(m)).map((m) => `+${this.names.get(m) ?? m.slice(0, 8)}`);
       const removed = before.set.members.filter((m) => !after.set.members.includes(m)).map((m) => `-${this.names.get(m) ?? m.slice(0, 8)}`);
       out.push(`h${h}: ${[...added, ...removed].join(" ")}`);
     }
     return out;
+  }
+
+  /**
+   * The block's lastCommit must be a seal of its parent by the parent's set (none at height 1):
+   * it is the agreed record of who signed, which the proposer standing reads.
+   */
+  private checkLastCommit(node: CheckedNode, stored: StoredBlock): void {
+    const { block } = stored;
+    const height = block.header.height;
+    const lastCommit = block.lastCommit;
+    if (height === 1 || lastCommit === null) {
+      if (height !== 1 || lastCommit !== null) this.fail("chain-validity", node.index, height, `block ${height} ${lastCommit === null ? "lacks a" : "carries a"} lastCommit`);
+      return;
+    }
+    const key = `last/${block.id}`;
+    const parentSet = this.sets.get(height - 1)?.set;
+    if (this.sealsOk.has(key) || parentSet === undefined) return;
+    try {
+      this.checkSealCached(lastCommit, parentSet, height - 1, block.header.parentHash);
+      this.sealsOk.add(key);
+    } catch (err) {
+      this.fail("chain-validity", node.index, height, `lastCommit of block ${height} is no seal of its parent: ${(err as Error).message}`);
+    }
   }
 
   /** verifySeal's rules, with each signature checked through the cache. */

@@ -12,6 +12,7 @@ import { formatFaultSpec, NO_FAULTS, type FaultSpec } from "./fault-spec.js";
 import { GovernanceClient, type SetChangeKind } from "./governance-client.js";
 import { InvariantChecker, type Violation } from "./invariants.js";
 import { randomPartition, VirtualNetwork } from "./network.js";
+import { formatOutageSpec, Outage, type OutageSpec } from "./outage.js";
 import { Prng } from "./prng.js";
 import { extraValidatorKeys, observerKeys, simGenesis, simKey } from "./sim-genesis.js";
 
@@ -37,6 +38,10 @@ export interface SimOptions {
   readonly observers?: number;
   /** The crash chaos sometimes crashes several honest replicas together (up to f+1) and restarts them together. */
   readonly crashGroups?: boolean;
+  /** One honest validator down for good, or flapping, from a height on (counts against f). */
+  readonly outage?: OutageSpec | null;
+  /** Also report the heights where honest replicas changed view (the summary's viewChangeHeights). */
+  readonly detail?: boolean;
 }
 
 export interface SimSummary {
@@ -45,6 +50,8 @@ export interface SimSummary {
   readonly selection: "poa" | "dbft";
   readonly byzantine: string;
   readonly faults: string;
+  /** The outage, when the run has one ("2:down@5"). */
+  readonly outage?: string;
   /**
    * Head height per validator index (a twin: its first copy); validators a run adds come after
    * the genesis ones (v<n>…), then the observers.
@@ -60,6 +67,10 @@ export interface SimSummary {
   readonly target: number;
   /** Distinct (height, view > 0) pairs honest replicas moved to. */
   readonly viewChanges: number;
+  /** With `detail`: the heights of those pairs, one per pair, ascending. */
+  readonly viewChangeHeights?: readonly number[];
+  /** Proposer standing changes on the honest chain: "h12: -v2" suspended, "h40: +v2" eligible again. */
+  readonly standingChanges?: readonly string[];
   /** Message copies sent (per recipient, before loss). */
   readonly messages: number;
   readonly events: number;
@@ -162,7 +173,11 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
   });
   await cluster.start();
 
-  const honest = cluster.honestSlots();
+  const outageSlot = options.outage == null ? null : cluster.slots.find((s) => s.index === options.outage!.index && s.honest) ?? null;
+  const outage = outageSlot === null ? null : new Outage(options.outage!, outageSlot, 4 * params.viewChangeTimeoutTicks * params.tickMs, 12 * params.viewChangeTimeoutTicks * params.tickMs);
+  // Checked for safety as every honest replica is; the liveness target does not wait for the outage.
+  const allHonest = cluster.honestSlots();
+  const honest = allHonest.filter((s) => s !== outageSlot);
   const f = faultTolerance(options.validators);
   // The safety phase lasts about as long as half the heights take on a calm network, and with
   // faults on at least several view-change timeouts, so partitions and crashes cost view changes.
@@ -194,11 +209,11 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
     livenessStartMs = cluster.now;
     network.heal();
     cluster.stopCrashes();
-    for (const slot of cluster.slots) if (!slot.up) await cluster.restart(slot);
+    for (const slot of cluster.slots) if (!slot.up && !(outage?.owns(slot) ?? false)) await cluster.restart(slot);
     target = Math.max(options.heights, maxHonest() + 1);
     const remaining = target - Math.min(...honest.map((s) => cluster.headOf(s)));
     // Members that never come online cost view changes as Byzantine ones do.
-    deadline = cluster.now + livenessBoundMs(params, byzantine.length + offline.length, faults.delayMs.max, remaining);
+    deadline = cluster.now + livenessBoundMs(params, byzantine.length + offline.length + (outage === null ? 0 : 1), faults.delayMs.max, remaining);
   };
 
   for (;;) {
@@ -214,15 +229,16 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
     if (event.kind === "liveness") {
       if (phase === "safety") await startLiveness();
     } else if (event.kind === "chaos") {
-      if (phase === "safety" && (await chaosCrash(cluster, chaosPrng, groupPrng, f, timeoutMs, capMs))) crashGroups++;
+      if (phase === "safety" && (await chaosCrash(cluster, chaosPrng, groupPrng, f, timeoutMs, capMs, outageSlot))) crashGroups++;
     } else {
       await cluster.handle(event);
     }
     for (; reported < cluster.halted.length; reported++) {
       const h = cluster.halted[reported]!;
-      if (honest.some((s) => s.index === h.index)) checker.assertionFailed(h.index, h.error);
+      if (allHonest.some((s) => s.index === h.index)) checker.assertionFailed(h.index, h.error);
     }
-    checker.afterEvent(honest);
+    await outage?.step(cluster, maxHonest());
+    checker.afterEvent(allHonest);
     if (!checker.ok) break;
     if (phase === "safety" && maxHonest() >= options.heights) await startLiveness();
     if (phase === "liveness") {
@@ -237,17 +253,19 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
       break;
     }
   }
-  if (checker.ok) await checker.finalCheck(honest);
+  if (checker.ok) await checker.finalCheck(allHonest);
 
   const heights: Record<string, number> = {};
   for (const slot of cluster.slots) if (slot.twin !== 1) heights[String(slot.index)] = cluster.headOf(slot);
   const setChangeLog = checker.setChanges();
+  const standingChanges = checker.standingChanges();
   const summary: SimSummary = {
     seed: options.seed,
     validators: options.validators,
     selection: options.selection,
     byzantine: formatByzantineSpec(byzantine),
     faults: formatFaultSpec(faults),
+    ...(outage === null ? {} : { outage: formatOutageSpec(outage.spec) }),
     heights,
     observers: observers.length,
     setChanges: setChangeLog.length,
@@ -256,6 +274,8 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
     minHonestHeight: Math.min(...honest.map((s) => cluster.headOf(s))),
     target,
     viewChanges: cluster.counters.views.size,
+    ...(options.detail === true ? { viewChangeHeights: [...cluster.counters.views].map((k) => Number(k.split("/")[0])).sort((a, b) => a - b) } : {}),
+    ...(standingChanges.length > 0 ? { standingChanges } : {}),
     messages: cluster.counters.messages,
     events,
     virtualMs: cluster.now,
@@ -280,6 +300,11 @@ function checkOptions(options: SimOptions): void {
   if (!Number.isSafeInteger(setChanges) || setChanges < 0 || setChanges > 1000) throw new RangeError("setChanges must be from 0 to 1000");
   const observers = options.observers ?? 0;
   if (!Number.isSafeInteger(observers) || observers < 0 || observers > 16) throw new RangeError("observers must be from 0 to 16");
+  const outage = options.outage;
+  if (outage != null) {
+    if (!Number.isSafeInteger(outage.index) || outage.index < 0 || outage.index >= options.validators) throw new RangeError("the outage names no validator of the run");
+    if ((options.byzantine ?? []).some((b) => b.index === outage.index)) throw new RangeError("the outage's validator must be an honest one");
+  }
 }
 
 /**
@@ -328,8 +353,10 @@ function scheduleFaults(cluster: Cluster, network: VirtualNetwork, prng: Prng, f
  * that leaves fewer than a quorum up, so nothing moves until they are back, and they come back
  * from their stores alone (their votes are durable, so safety holds with any number down).
  */
-async function chaosCrash(cluster: Cluster, prng: Prng, groupPrng: Prng | null, f: number, timeoutMs: number, capMs: number): Promise<boolean> {
-  const honest = cluster.honestSlots();
+async function chaosCrash(cluster: Cluster, prng: Prng, groupPrng: Prng | null, f: number, timeoutMs: number, capMs: number, outage: Slot | null): Promise<boolean> {
+  // The outage's validator is down already as far as f goes, and only the outage restarts it.
+  const honest = cluster.honestSlots().filter((s) => s !== outage);
+  if (outage !== null) f -= 1;
   const down = honest.filter((s) => !s.up).length;
   const up = honest.filter((s) => s.up && !s.halted);
   if (down > f || up.length === 0) return false;

@@ -5,6 +5,7 @@
 // reproduced by its seed alone.
 import { faultTolerance } from "../chain/index.js";
 import { BEHAVIOURS, type BehaviourName, type ByzantineSpec } from "./byzantine-spec.js";
+import type { OutageSpec } from "./outage.js";
 import { NO_FAULTS, PARTITION_KINDS, type FaultSpec } from "./fault-spec.js";
 import { Prng } from "./prng.js";
 import type { SimOptions } from "./runner.js";
@@ -32,10 +33,12 @@ export function randomScenario(seed: number, options: ScenarioOptions = {}): Sim
   const validators = prng.pick(options.sizes ?? [4, 5, 7, 10]);
   const selection = prng.pick<"poa" | "dbft">(options.selections ?? ["poa", "dbft"]);
   const f = faultTolerance(validators);
-  const pool = options.behaviours ?? BEHAVIOURS;
+  // The behaviours added since the sweep's draws were fixed come from appended draws below, so each
+  // seed's first draws stay what they were.
+  const pool = options.behaviours ?? BEHAVIOURS.filter((b) => b !== "sometimes-silent");
   const count = options.overF ?? prng.range(0, f);
   const indices = prng.shuffle(Array.from({ length: validators }, (_, i) => i)).slice(0, count).sort((a, b) => a - b);
-  const byzantine: ByzantineSpec = indices.map((index) => {
+  let byzantine: ByzantineSpec = indices.map((index) => {
     const first = prng.pick(pool);
     const second = prng.chance(0.35) ? prng.pick(pool) : first;
     return { index, behaviours: first === second ? [first] : [first, second] };
@@ -56,6 +59,18 @@ export function randomScenario(seed: number, options: ScenarioOptions = {}): Sim
   const setChanges = prng.chance(options.setChangeChance ?? 0.25) ? prng.pick([1, 2, 2, 3]) : 0;
   const observers = prng.chance(options.observerChance ?? 0.15) ? prng.range(1, 2) : 0;
   const crashGroups = faults.crash && prng.chance(0.5);
+  // A Byzantine primary that proposes just often enough, and an honest validator down for good or
+  // flapping: what the proposer standing must handle (both count against f).
+  const withSometimesSilent = options.behaviours === undefined && byzantine.length > 0 && prng.chance(0.2);
+  if (withSometimesSilent) {
+    const which = prng.range(0, byzantine.length - 1);
+    byzantine = byzantine.map((b, i) => (i === which ? { index: b.index, behaviours: [...b.behaviours, "sometimes-silent"] } : b));
+  }
+  let outage: OutageSpec | null = null;
+  if (options.overF === undefined && byzantine.length < f && prng.chance(0.15)) {
+    const free = Array.from({ length: validators }, (_, i) => i).filter((i) => !indices.includes(i));
+    outage = { index: prng.pick(free), mode: prng.pick<"down" | "flap">(["down", "flap"]), atHeight: prng.range(1, 6) };
+  }
   // Room for the changes to take effect: a PoA vote passes in a block or two; a DBFT ballot
   // waits for the epoch boundary (and the first for the candidates' registrations).
   if (setChanges > 0) target = Math.max(target, selection === "poa" ? 3 + 3 * setChanges : 4 + 4 * setChanges);
@@ -69,5 +84,6 @@ export function randomScenario(seed: number, options: ScenarioOptions = {}): Sim
     ...(setChanges > 0 ? { setChanges } : {}),
     ...(observers > 0 ? { observers } : {}),
     ...(crashGroups ? { crashGroups } : {}),
+    ...(outage === null ? {} : { outage }),
   };
 }

@@ -11,6 +11,8 @@
 //   05 · tx id (32)                       height uint · index uint
 //   06 · utf8(state key)                  state value bytes, as committed
 //   07 · height                           validator set first in force at height: count · id (32)…
+//                                         · standing count · (id (32) · failures uint · lastFailure
+//                                         uint · flags u8: 1 suspended, 2 signed)…
 //
 // Heights are fixed-width big-endian so LevelDB's byte order is numeric order. Prefixes are
 // single bytes below 0x21, so a sublevel of the same database (its keys begin with "!name!")
@@ -21,9 +23,10 @@ import { HASH_BYTES } from "../chain/hash.js";
 import { MAX_BLOCK_TXS_LIMIT } from "../chain/block.js";
 import { PUBLIC_KEY_BYTES } from "../chain/keys.js";
 import { readReceipt, writeReceipt, MAX_LOG_BYTES, type Receipt } from "../chain/receipt.js";
-import { MAX_VALIDATORS, validatorSet, type ValidatorSet } from "../chain/validator-set.js";
+import { MAX_VALIDATORS, validatorSet, type StandingEntry, type ValidatorSet } from "../chain/validator-set.js";
 
-export const SCHEMA_VERSION = 1;
+/** 2: blocks carry lastCommit, validator sets carry the proposer standing. */
+export const SCHEMA_VERSION = 2;
 
 /**
  * classic-level hands back Buffers even under the "view" encoding. Callers get plain
@@ -147,18 +150,41 @@ export function decodeReceipts(bytes: Uint8Array): Receipt[] {
 }
 
 export function encodeValidatorSet(set: ValidatorSet): Uint8Array {
-  const w = new Writer(8 + set.members.length * PUBLIC_KEY_BYTES).uint(set.members.length);
+  const standing = set.standing ?? [];
+  const w = new Writer(16 + set.members.length * PUBLIC_KEY_BYTES + standing.length * 48).uint(set.members.length);
   for (const id of set.members) w.fixed(fromHex(id, PUBLIC_KEY_BYTES), PUBLIC_KEY_BYTES);
+  w.uint(standing.length);
+  for (const e of standing) {
+    w.fixed(fromHex(e.validator, PUBLIC_KEY_BYTES), PUBLIC_KEY_BYTES).uint(e.failures).uint(e.lastFailure).u8((e.suspended ? 1 : 0) | (e.signed ? 2 : 0));
+  }
   return w.finish();
 }
 
+function readStanding(r: Reader, members: readonly string[]): StandingEntry[] {
+  const count = r.count(members.length);
+  const out: StandingEntry[] = [];
+  for (let i = 0; i < count; i++) {
+    const validator = toHex(r.fixed(PUBLIC_KEY_BYTES));
+    const previous = out[out.length - 1];
+    if (previous !== undefined && !(previous.validator < validator)) throw new DecodeError("NON_CANONICAL", "standing entries are not sorted and distinct", { index: i });
+    if (!members.includes(validator)) throw new DecodeError("INVALID_VALUE", "a standing entry names a non-member", { index: i });
+    const failures = r.uint();
+    const lastFailure = r.uint();
+    const flags = r.u8();
+    if (flags > 3) throw new DecodeError("INVALID_VALUE", "unknown standing flags", { index: i, flags });
+    out.push({ validator, failures, lastFailure, suspended: (flags & 1) !== 0, signed: (flags & 2) !== 0 });
+  }
+  return out;
+}
+
 export function decodeValidatorSet(bytes: Uint8Array): ValidatorSet {
-  return decodeAll(bytes, 8 + MAX_VALIDATORS * PUBLIC_KEY_BYTES, (r) => {
+  return decodeAll(bytes, 16 + MAX_VALIDATORS * (PUBLIC_KEY_BYTES + 48), (r) => {
     const count = r.count(MAX_VALIDATORS);
     const ids: string[] = [];
     for (let i = 0; i < count; i++) ids.push(toHex(r.fixed(PUBLIC_KEY_BYTES)));
     const set = validatorSet(ids);
     if (set.members.length !== ids.length || set.members.some((id, i) => id !== ids[i])) throw new DecodeError("NON_CANONICAL", "validator set is not sorted and distinct");
-    return set;
+    const standing = readStanding(r, set.members);
+    return standing.length === 0 ? set : { ...set, standing };
   });
 }

@@ -10,7 +10,7 @@ import { decodeBlock } from "../chain/block.js";
 import { bytesEqual, fromHex, toHex } from "../chain/encoding.js";
 import { assert, StoreError } from "../chain/errors.js";
 import * as layout from "./level-block-layout.js";
-import { decodeSeal, encodeSeal } from "../chain/seal.js";
+import { decodeSeal, encodeSeal, type Seal } from "../chain/seal.js";
 import { ChainState } from "../chain/state.js";
 import { ValidatorHistory, type ValidatorChange } from "../chain/validator-history.js";
 import type { ValidatorSet } from "../chain/validator-set.js";
@@ -26,6 +26,7 @@ type BatchOp = { type: "put"; key: Uint8Array; value: Uint8Array } | { type: "de
 
 interface Loaded {
   readonly head: ChainHead;
+  readonly headSeal: Seal | null;
   readonly state: ChainState;
   readonly history: ValidatorHistory;
 }
@@ -98,6 +99,11 @@ export class LevelBlockStore implements BlockStore {
     return this.loaded!.head;
   }
 
+  headSeal(): Seal | null {
+    checkOpen(this.status);
+    return this.loaded!.headSeal;
+  }
+
   state(): ChainState {
     checkOpen(this.status);
     return this.loaded!.state;
@@ -146,7 +152,7 @@ export class LevelBlockStore implements BlockStore {
     await db.batch(ops, { sync: durable });
     loaded.state.apply(writes);
     if (change !== null) loaded.history.push(change);
-    this.loaded = { ...loaded, head };
+    this.loaded = { ...loaded, head, headSeal: seal };
   }
 
   async getBlock(height: number): Promise<StoredBlock | undefined> {
@@ -221,6 +227,7 @@ async function load(db: BinaryLevel, genesis: GenesisInit): Promise<Loaded> {
   if (changes[0]?.height !== 1) throw corrupt("the genesis validator set is missing");
   if (changes[changes.length - 1]!.height > head.height + 1) throw corrupt("a validator set is recorded above the head", { head: head.height });
 
+  let headSeal: Seal | null = null;
   if (head.height === 0) {
     if (!bytesEqual(head.hash, stored.hash)) throw corrupt("head at height 0 is not the genesis");
   } else {
@@ -233,8 +240,9 @@ async function load(db: BinaryLevel, genesis: GenesisInit): Promise<Loaded> {
         actual: toHex(state.root()),
       });
     }
+    headSeal = block.seal;
   }
-  return { head: { height: head.height, hash: head.hash, timestamp: head.timestamp }, state, history: ValidatorHistory.fromChanges(changes) };
+  return { head: { height: head.height, hash: head.hash, timestamp: head.timestamp }, headSeal, state, history: ValidatorHistory.fromChanges(changes) };
 }
 
 async function readBlock(db: BinaryLevel, height: number): Promise<StoredBlock | undefined> {

@@ -9,6 +9,7 @@ import type { AppendInput, AppendOptions, BlockStore, ChainHead, GenesisInit, St
 import { checkAppend, checkOpen, checkValidatorsHeight, isBlockHeight, isHashHex, type StoreStatus } from "../chain/block-store-checks.js";
 import { bytesEqual, toHex } from "../chain/encoding.js";
 import { assert, StoreError } from "../chain/errors.js";
+import type { Seal } from "../chain/seal.js";
 import { ChainState } from "../chain/state.js";
 import { ValidatorHistory } from "../chain/validator-history.js";
 import type { ValidatorSet } from "../chain/validator-set.js";
@@ -57,6 +58,11 @@ export class MemoryBlockStore implements BlockStore {
   head(): ChainHead {
     checkOpen(this.status);
     return this.chainHead!;
+  }
+
+  headSeal(): Seal | null {
+    checkOpen(this.status);
+    return this.blocks[this.blocks.length - 1]?.seal ?? null;
   }
 
   state(): ChainState {

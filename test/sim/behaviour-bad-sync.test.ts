@@ -8,7 +8,9 @@ import { expectClean } from "./sweep-helpers.js";
 describe("bad-sync-server", () => {
   it("n=4: laggards catch up past a lying sync server", async () => {
     let forged = 0;
-    for (const seed of [1, 2, 3, 4]) {
+    // Seed 5, not 4: since the proposer standing changed who is primary, seed 4's laggards no
+    // longer happen to ask the lying server.
+    for (const seed of [1, 2, 3, 5]) {
       const s = await expectClean(scenario(seed, 4, "3:bad-sync-server", "drop=0.1,crash"));
       expect(acted(s, "bad-sync-server:"), `seed ${seed}`).toBeGreaterThan(0);
       forged += acted(s, "bad-sync-server:duplicate-signers");

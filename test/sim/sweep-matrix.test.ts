@@ -62,13 +62,16 @@ describe("sweep matrix", () => {
     const behaviours = new Set<string>();
     const faults = new Set<string>();
     let byzantineRuns = 0;
+    const outages = new Set<string>();
     for (let seed = 1; seed <= 500; seed++) {
       const s = randomScenario(seed);
       sizes.add(s.validators);
       selections.add(s.selection);
       if ((s.byzantine ?? []).length > 0) byzantineRuns++;
       for (const b of s.byzantine ?? []) for (const name of b.behaviours) behaviours.add(name);
-      expect((s.byzantine ?? []).length).toBeLessThanOrEqual(Math.floor((s.validators - 1) / 3));
+      // An outage's validator counts against f with the Byzantine ones.
+      expect((s.byzantine ?? []).length + (s.outage == null ? 0 : 1)).toBeLessThanOrEqual(Math.floor((s.validators - 1) / 3));
+      if (s.outage != null) outages.add(s.outage.mode);
       const f = s.faults!;
       if (f.drop > 0) faults.add("drop");
       if (f.duplicate > 0) faults.add("dup");
@@ -81,5 +84,6 @@ describe("sweep matrix", () => {
     expect([...behaviours].sort()).toEqual([...BEHAVIOURS].sort());
     expect([...faults].sort()).toEqual(["crash", "delay", "drop", "dup", "partition=halves", "partition=isolate", "partition=one-way"]);
     expect(byzantineRuns).toBeGreaterThan(200);
+    expect([...outages].sort()).toEqual(["down", "flap"]);
   });
 });

@@ -14,7 +14,7 @@ import {
   MAX_VALIDATORS,
   PUBLIC_KEY_BYTES,
   readAccount,
-  sameSet,
+  sameMembers,
   toHex,
   validatorSet,
   Writer,
@@ -28,6 +28,7 @@ import {
   type ValidatorSet,
 } from "../../chain/index.js";
 import { decodeIdList, encodeIdList, readIdList, withId, withoutId, writeIdList } from "./id-list.js";
+import { foldStanding, standingPrimary, type Rotation } from "./proposer-standing.js";
 import type { ValidatorSelection } from "./validator-selection.js";
 
 export interface DbftParams {
@@ -207,6 +208,14 @@ export function dbftElect(state: StateView): ValidatorSet {
   return validatorSet(elected);
 }
 
+/** The speaker (height - view) mod n over the members that may be primary. */
+const dbftRotation: Rotation = (candidates, height, view) => {
+  const n = candidates.length;
+  assert(n > 0, "speaker of an empty validator set");
+  // Reduce first, then shift into [0, n): view may exceed height, and JS % keeps the sign.
+  return candidates[(((height % n) - (view % n)) % n + n) % n]!;
+};
+
 function genesisSet(genesis: Genesis): ValidatorSet {
   assert(genesis.selection.name === "dbft", `dbftSelection given a ${genesis.selection.name} genesis`);
   return validatorSet(genesis.validators.map((v) => v.id));
@@ -238,15 +247,12 @@ export const dbftSelection: ValidatorSelection = {
 
   afterBlock(set, block, state) {
     const { epochLength } = readParams(state);
-    if (block.header.height % epochLength !== 0) return set;
-    const next = dbftElect(state);
-    return sameSet(set, next) ? set : next;
+    const elected = block.header.height % epochLength !== 0 ? set : dbftElect(state);
+    // Members who stay keep their standing; foldStanding drops the entries of those who leave.
+    return foldStanding(set, block, sameMembers(set, elected) ? set : elected, dbftRotation);
   },
 
   primary(set, height, view) {
-    const n = set.members.length;
-    assert(n > 0, "speaker of an empty validator set");
-    // Reduce first, then shift into [0, n): view may exceed height, and JS % keeps the sign.
-    return set.members[(((height % n) - (view % n)) % n + n) % n]!;
+    return standingPrimary(set, height, view, dbftRotation);
   },
 };

@@ -8,6 +8,7 @@ import type { ValidatorSelection } from "./validator-selection.js";
 export type { ValidatorSelection } from "./validator-selection.js";
 export * from "./poa.js";
 export * from "./dbft.js";
+export * from "./proposer-standing.js";
 
 export function selectionFor(name: "poa" | "dbft"): ValidatorSelection {
   switch (name) {

@@ -13,7 +13,7 @@ import {
   MAX_VALIDATORS,
   MIN_VALIDATORS,
   PUBLIC_KEY_BYTES,
-  sameSet,
+  sameMembers,
   toHex,
   validatorSet,
   Writer,
@@ -25,6 +25,7 @@ import {
   type ValidatorSet,
 } from "../../chain/index.js";
 import { decodeIdList, encodeIdList, includesId, withId, withoutId } from "./id-list.js";
+import { foldStanding, standingPrimary, type Rotation } from "./proposer-standing.js";
 import type { ValidatorSelection } from "./validator-selection.js";
 
 export type PoaAction = "add" | "remove";
@@ -157,6 +158,14 @@ function applyVote(ctx: ExecutionContext, tx: { readonly sender: string }, p: Po
   state.set(POA_VALIDATORS_KEY, encodeIdList(next));
 }
 
+/** Round-robin (height + view) mod n over the members that may be primary. */
+const poaRotation: Rotation = (candidates, height, view) => {
+  const n = candidates.length;
+  assert(n > 0, "primary of an empty validator set");
+  // Reduce each term first: height + view can pass 2^53 where each alone does not.
+  return candidates[((height % n) + (view % n)) % n]!;
+};
+
 function genesisSet(genesis: Genesis): ValidatorSet {
   assert(genesis.selection.name === "poa", `poaSelection given a ${genesis.selection.name} genesis`);
   return validatorSet(genesis.validators.map((v) => v.id));
@@ -175,18 +184,14 @@ export const poaSelection: ValidatorSelection = {
     registry.register(poaVoteKind);
   },
 
-  afterBlock(set, _block, state) {
+  afterBlock(set, block, state) {
     // The votes' apply already did the bookkeeping; this only reads its result.
     const members = readPoaMembers(state);
-    if (members === undefined) return set;
-    const next = validatorSet(members);
-    return sameSet(set, next) ? set : next;
+    const next = members === undefined ? set : validatorSet(members);
+    return foldStanding(set, block, sameMembers(set, next) ? set : next, poaRotation);
   },
 
   primary(set, height, view) {
-    const n = set.members.length;
-    assert(n > 0, "primary of an empty validator set");
-    // Reduce each term first: height + view can pass 2^53 where each alone does not.
-    return set.members[((height % n) + (view % n)) % n]!;
+    return standingPrimary(set, height, view, poaRotation);
   },
 };

@@ -115,7 +115,7 @@ export function adversarialNewView(ctx: BehaviourContext): Behaviour {
       }
     } else if (coreBlock !== null) {
       // A fresh proposal of our own for this view, with the txs the core would re-propose.
-      block = makeBlock({ ...coreBlock.header, view: core.view, proposer: ctx.self, timestamp: coreBlock.header.timestamp + 7 }, coreBlock.txs);
+      block = makeBlock({ ...coreBlock.header, view: core.view, proposer: ctx.self, timestamp: coreBlock.header.timestamp + 7 }, coreBlock.txs, coreBlock.lastCommit);
     }
     if (block === null) {
       ctx.plan.count("adversarial-newview:no-body");

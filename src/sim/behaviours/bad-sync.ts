@@ -51,7 +51,7 @@ export async function badSyncAnswer(
       // The block asked for (or a twin of it), sealed by our own commit signature q times.
       const first = honest[0];
       if (first === undefined) return null;
-      const block = prng.chance(0.5) ? first.block : makeBlock({ ...first.block.header, timestamp: first.block.header.timestamp + 1 }, first.block.txs);
+      const block = prng.chance(0.5) ? first.block : makeBlock({ ...first.block.header, timestamp: first.block.header.timestamp + 1 }, first.block.txs, first.block.lastCommit);
       const view = first.seal.view;
       const signature = server.signer.signDomain("commit", block.header.chainId, commitPayload(block.header.height, view, block.hash));
       const commits = Array.from({ length: quorumSize(members) }, () => ({ validator: server.signer.id, signature }));

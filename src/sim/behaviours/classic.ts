@@ -4,6 +4,7 @@ import {
   decodeSignedTx,
   encodeSignedTx,
   makeBlock,
+  makeSeal,
   signingBytes,
   txRoot,
   txSigningPayload,
@@ -51,7 +52,7 @@ export function forge(ctx: BehaviourContext): Behaviour {
   };
 }
 
-const INVALID_BLOCK_KINDS = ["bad-parent", "bad-tx", "wrong-state-root", "wrong-height", "wrong-proposer"] as const;
+const INVALID_BLOCK_KINDS = ["bad-parent", "bad-tx", "wrong-state-root", "wrong-height", "wrong-proposer", "bad-last-commit"] as const;
 
 /** As primary: proposals that break a block rule, with a valid pre-prepare signature. */
 export function invalidBlock(ctx: BehaviourContext): Behaviour {
@@ -66,17 +67,24 @@ export function invalidBlock(ctx: BehaviourContext): Behaviour {
     const h = block.header;
     switch (ctx.prng.pick(INVALID_BLOCK_KINDS)) {
       case "bad-parent":
-        return makeBlock({ ...h, parentHash: randomHash(ctx) }, block.txs);
+        return makeBlock({ ...h, parentHash: randomHash(ctx) }, block.txs, block.lastCommit);
       case "bad-tx": {
         const txs = [...block.txs, badTx()];
-        return makeBlock({ ...h, txRoot: txRoot(txs) }, txs);
+        return makeBlock({ ...h, txRoot: txRoot(txs) }, txs, block.lastCommit);
       }
       case "wrong-state-root":
-        return makeBlock({ ...h, stateRoot: randomHash(ctx) }, block.txs);
+        return makeBlock({ ...h, stateRoot: randomHash(ctx) }, block.txs, block.lastCommit);
       case "wrong-height":
-        return makeBlock({ ...h, height: h.height + 1 }, block.txs);
+        return makeBlock({ ...h, height: h.height + 1 }, block.txs, block.lastCommit);
       case "wrong-proposer":
-        return makeBlock({ ...h, proposer: ctx.prng.pick(ctx.validators.filter((v) => v !== ctx.self)) }, block.txs);
+        return makeBlock({ ...h, proposer: ctx.prng.pick(ctx.validators.filter((v) => v !== ctx.self)) }, block.txs, block.lastCommit);
+      case "bad-last-commit": {
+        // Claims a signer that did not sign (who signed steers the proposer standing): at height 1,
+        // where there is none, a lastCommit at all is the lie.
+        const last = block.lastCommit;
+        const bogus = last === null ? [{ validator: ctx.self, signature: new Uint8Array(64) }] : last.commits.map((c, i) => (i === 0 ? { ...c, signature: new Uint8Array(64).fill(1) } : c));
+        return makeBlock(h, block.txs, makeSeal(h.height - 1, last?.view ?? 0, h.parentHash, bogus));
+      }
     }
   };
   return (actions) =>

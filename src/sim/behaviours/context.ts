@@ -52,7 +52,7 @@ export function sendAll(to: readonly ValidatorId[], message: ConsensusMessage): 
 
 /** A different block for the same slot: same txs, timestamp + bump, so it is just as valid. */
 export function twinBlock(block: Block, bump = 1): Block {
-  return makeBlock({ ...block.header, timestamp: block.header.timestamp + bump }, block.txs);
+  return makeBlock({ ...block.header, timestamp: block.header.timestamp + bump }, block.txs, block.lastCommit);
 }
 
 export function randomHash(ctx: BehaviourContext): Uint8Array {

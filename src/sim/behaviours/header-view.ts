@@ -19,7 +19,7 @@ export function wrongHeaderView(ctx: BehaviourContext): Behaviour {
     if (known !== undefined) return known;
     const next = ctx.primary(m.height, m.view + 1);
     if (next === null || m.block.header.view !== m.view) return null;
-    const block = makeBlock({ ...m.block.header, view: m.view + 1, proposer: next }, m.block.txs);
+    const block = makeBlock({ ...m.block.header, view: m.view + 1, proposer: next }, m.block.txs, m.block.lastCommit);
     swapped.set(m.block.id, block);
     if (swapped.size > 64) swapped.delete(swapped.keys().next().value!);
     ctx.plan.count("wrong-header-view:proposed");

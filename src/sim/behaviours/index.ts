@@ -8,13 +8,15 @@
 // One file per family: classic.ts (caught by first checks), split.ts (coordinated equivocation
 // and withholding, through the run's AttackPlan), header-view.ts (lies about views that pass the
 // first checks), adversarial-newview.ts (a legal but adversarial new primary), lone-decider.ts (honest replicas
-// that decide alone, with the adversarial network's help), bad-sync.ts.
+// that decide alone, with the adversarial network's help), bad-sync.ts, sometimes-silent.ts (a
+// primary that proposes just often enough).
 import type { BehaviourName } from "../byzantine-spec.js";
 import { adversarialNewView } from "./adversarial-newview.js";
 import { forge, invalidBlock, lyingNewView, prepareAsCommit, replay, silent, slowPrimary, viewChangeSpam } from "./classic.js";
 import type { Behaviour, BehaviourContext, SimActionFilter } from "./context.js";
 import { hugeView, wrongHeaderView } from "./header-view.js";
 import { loneDecider, luredCommits } from "./lone-decider.js";
+import { sometimesSilent } from "./sometimes-silent.js";
 import { conflictingVotes, equivocate, splitBrain, withhold } from "./split.js";
 
 export type { BehaviourContext, SimActionFilter } from "./context.js";
@@ -55,4 +57,5 @@ const FACTORIES: Readonly<Record<BehaviourName, ((ctx: BehaviourContext) => Beha
   "bad-sync-server": null,
   "huge-view": hugeView,
   "lone-decider": loneDecider,
+  "sometimes-silent": sometimesSilent,
 };

@@ -89,7 +89,7 @@ export function loneDecider(ctx: BehaviourContext): Behaviour {
     const proofs = heard.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0)).slice(0, quorumSize(members.length));
     const nv = resign(ctx, { type: "new-view", chainId: ctx.chainId, height: l.height, view, viewChanges: proofs, chosenBlockHash: null, from: ctx.self, signature: new Uint8Array(64) } satisfies NewView);
     // A fresh block names this view and us; the same txs keep it valid.
-    const fresh = makeBlock({ ...block.header, view, proposer: ctx.self }, block.txs);
+    const fresh = makeBlock({ ...block.header, view, proposer: ctx.self }, block.txs, block.lastCommit);
     const pp = resign(ctx, { type: "pre-prepare", chainId: ctx.chainId, height: l.height, view, block: fresh, from: ctx.self, signature: new Uint8Array(64) } satisfies PrePrepare);
     ctx.plan.count("lone-decider:new-view-lie");
     return [...send(l, [nv, pp]), ...votes(l, pp)];

@@ -119,4 +119,15 @@ export const MUTANTS: readonly Mutant[] = [
       },
     ],
   },
+  {
+    name: "last-commit-unchecked",
+    description: "validateBlock takes any lastCommit, so a proposer can claim who signed the parent (and steer the proposer standing)",
+    edits: [
+      {
+        file: "src/consensus/block-rules.ts",
+        find: "  checkLastCommit(block, params);\n  const limit = limits(params);",
+        replace: "  const limit = limits(params);",
+      },
+    ],
+  },
 ];

@@ -205,7 +205,7 @@ function conformance(name: string, makeFactory: () => StoreFactory): void {
 
       /** Build on a head the store does not have: the store's state and validators, a doctored head. */
       const onHead = (head: ChainHead): AppendInput =>
-        nextAppend(fx, { head: () => head, state: () => store.state(), validatorsAt: () => store.validatorsAt(3) });
+        nextAppend(fx, { head: () => head, headSeal: () => store.headSeal(), state: () => store.state(), validatorsAt: () => store.validatorsAt(3) });
       const stale = onHead({ ...before.head, height: 1 });
       await expect(store.append(stale)).rejects.toMatchObject({ code: "BAD_HEIGHT", details: { expected: 3, actual: 2 } });
       const gap = onHead({ ...before.head, height: 3 });
@@ -269,6 +269,23 @@ function conformance(name: string, makeFactory: () => StoreFactory): void {
       for (const input of inputs) expectStored(await store.getBlock(input.block.header.height), input);
       await appendBlocks(store, 2);
       expect(store.head().height).toBe(14);
+    });
+
+    it("keeps the proposer standing with the set history across a reopen, and the head's seal", async () => {
+      // Same members, a standing change only: a change the history must record and restore.
+      const base = fx.init.validators;
+      const out = base.members[1]!;
+      const suspended = { ...base, standing: [{ validator: out, failures: 2, lastFailure: 3, suspended: true, signed: false }] };
+      const signed = { ...base, standing: [{ validator: out, failures: 2, lastFailure: 3, suspended: true, signed: true }] };
+      const inputs = await appendBlocks(store, 8, new Map([[3, suspended], [5, signed], [7, base]]));
+      const before = Array.from({ length: 9 }, (_, i) => store.validatorsAt(i + 1));
+      expect(store.validatorsAt(4)).toEqual(suspended);
+      expect(store.validatorsAt(6)).toEqual(signed);
+      expect(store.validatorsAt(8)).toEqual(base);
+      expect(store.headSeal()).toEqual(inputs[7]!.seal);
+      await restart();
+      expect(Array.from({ length: 9 }, (_, i) => store.validatorsAt(i + 1))).toEqual(before);
+      expect(store.headSeal()).toEqual(inputs[7]!.seal);
     });
 
     it("refuses every call once closed, and before open", async () => {

@@ -7,6 +7,7 @@ import {
   makeBlock,
   MAX_BLOCK_BYTES_LIMIT,
   MAX_BLOCK_TXS_LIMIT,
+  lastCommitHash,
   readHeader,
   txRoot,
   writeHeader,
@@ -18,6 +19,8 @@ import { BlockError, DecodeError, TriadError } from "../../../src/chain/errors.j
 import { sha256 } from "../../../src/chain/hash.js";
 import { devKeyPair, publicKeyHex } from "../../../src/chain/keys.js";
 import { merkleRoot } from "../../../src/chain/merkle.js";
+import { commitPayload, encodeSeal, makeSeal, type Seal } from "../../../src/chain/seal.js";
+import { Signer } from "../../../src/chain/signature.js";
 import { signTx, type SignedTx } from "../../../src/chain/tx.js";
 
 const CHAIN = "triad-test";
@@ -44,8 +47,19 @@ function header(list: readonly SignedTx[], over: Partial<BlockHeader> = {}): Blo
     txRoot: txRoot(list),
     stateRoot: sha256(utf8("state")),
     validatorsHash: sha256(utf8("validators")),
+    lastCommitHash: new Uint8Array(32),
     ...over,
   };
+}
+
+/** A seal of block 6 by two dev keys (structure only: nothing here checks it against a set). */
+function parentSeal(): Seal {
+  const hash = sha256(utf8("parent"));
+  const payload = commitPayload(6, 0, hash);
+  return makeSeal(6, 0, hash, [
+    { validator: PROPOSER, signature: new Signer(devKeyPair("block-proposer").secretKey).signDomain("commit", CHAIN, payload) },
+    { validator: publicKeyHex(alice), signature: new Signer(alice.secretKey).signDomain("commit", CHAIN, payload) },
+  ]);
 }
 
 function expectError(fn: () => unknown, cls: typeof DecodeError | typeof BlockError, code: string): TriadError {
@@ -74,6 +88,7 @@ describe("block header", () => {
       .fixed(h.txRoot, 32)
       .fixed(h.stateRoot, 32)
       .fixed(h.validatorsHash, 32)
+      .fixed(h.lastCommitHash, 32)
       .finish();
     expect(bytes).toEqual(expected);
     expect(decodeAll(bytes, 1024, readHeader)).toEqual(h);
@@ -93,6 +108,7 @@ describe("block header", () => {
       { txRoot: sha256(utf8("x")) },
       { stateRoot: sha256(utf8("x")) },
       { validatorsHash: sha256(utf8("x")) },
+      { lastCommitHash: sha256(utf8("x")) },
     ];
     const hashes = new Set([toHex(headerHash(h))]);
     for (const c of changes) hashes.add(toHex(headerHash({ ...h, ...c })));
@@ -126,9 +142,35 @@ describe("makeBlock / decodeBlock", () => {
   it("the block bytes are the header, a tx count, and the txs' canonical bytes", () => {
     const list = txs(3);
     const block = makeBlock(header(list), list);
-    const w = new Writer().raw(encodeHeader(block.header)).uint(3);
+    const w = new Writer().raw(encodeHeader(block.header)).bool(false).uint(3);
     for (const t of list) w.raw(t.bytes);
     expect(block.bytes).toEqual(w.finish());
+  });
+
+  it("round trips a lastCommit, and the header (so the hash) commits to it", () => {
+    const list = txs(2);
+    const seal = parentSeal();
+    const block = makeBlock(header(list), list, seal);
+    expect(block.header.lastCommitHash).toEqual(sha256(encodeSeal(seal)));
+    expect(makeBlock(header(list), list).header.lastCommitHash).toEqual(new Uint8Array(32));
+    expect(lastCommitHash(null)).toEqual(new Uint8Array(32));
+    const decoded = decodeBlock(block.bytes);
+    expect(decoded.lastCommit).toEqual(seal);
+    expect(decoded.id).toBe(block.id);
+    expect(decoded.bytes).toEqual(block.bytes);
+    // Another quorum of the same parent is another block.
+    const fewer = makeSeal(seal.height, seal.view, seal.blockHash, seal.commits.slice(0, 1));
+    expect(makeBlock(header(list), list, fewer).id).not.toBe(block.id);
+    expect(decodeBlock(makeBlock(header([]), []).bytes).lastCommit).toBeNull();
+  });
+
+  it("refuses a block whose lastCommitHash does not match the lastCommit it carries", () => {
+    const seal = parentSeal();
+    const block = makeBlock(header([]), [], seal);
+    const forged = new Writer().raw(encodeHeader({ ...block.header, lastCommitHash: sha256(utf8("other")) })).bool(true).raw(encodeSeal(seal)).uint(0).finish();
+    expectError(() => decodeBlock(forged), BlockError, "LAST_COMMIT_MISMATCH");
+    const dropped = new Writer().raw(encodeHeader(block.header)).bool(false).uint(0).finish();
+    expectError(() => decodeBlock(dropped), BlockError, "LAST_COMMIT_MISMATCH");
   });
 
   it("txRoot is the Merkle root of the tx hashes", () => {
@@ -174,10 +216,10 @@ describe("makeBlock / decodeBlock", () => {
   });
 
   it("rejects a tx count above the limit before reading txs", () => {
-    const bytes = new Writer().raw(encodeHeader(header([]))).uint(MAX_BLOCK_TXS_LIMIT + 1).finish();
+    const bytes = new Writer().raw(encodeHeader(header([]))).bool(false).uint(MAX_BLOCK_TXS_LIMIT + 1).finish();
     expectError(() => decodeBlock(bytes), DecodeError, "OVERSIZE");
     // and a declared count larger than the txs present is truncation
-    const short = new Writer().raw(encodeHeader(header([]))).uint(2).finish();
+    const short = new Writer().raw(encodeHeader(header([]))).bool(false).uint(2).finish();
     expectError(() => decodeBlock(short), DecodeError, "TRUNCATED");
   });
 
@@ -193,6 +235,8 @@ describe("makeBlock / decodeBlock", () => {
       .fixed(h.txRoot, 32)
       .fixed(h.stateRoot, 32)
       .fixed(h.validatorsHash, 32)
+      .fixed(h.lastCommitHash, 32)
+      .bool(false)
       .uint(0)
       .finish();
     expectError(() => decodeBlock(nonMinimalHeight), DecodeError, "NON_CANONICAL");

@@ -293,6 +293,7 @@ describe("execution helpers and receipts", () => {
       txRoot: new Uint8Array(32),
       stateRoot: new Uint8Array(32),
       validatorsHash: new Uint8Array(32),
+      lastCommitHash: new Uint8Array(32),
     };
     expect(contextOf(header)).toEqual({ chainId: CHAIN, height: 9, timestamp: 123, proposer: ALICE });
     expect(() => checkStateRoot(new Uint8Array(32), new Uint8Array(32))).not.toThrow();

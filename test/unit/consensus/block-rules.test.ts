@@ -53,13 +53,13 @@ function transfer(from: KeyPair, nonce: number, amount = 1n, chainId = CHAIN_ID)
 }
 
 function common(state = freshState()) {
-  return { chainId: CHAIN_ID, height: HEIGHT, parent: PARENT, validators: set, state, registry, maxBlockTxs: 100, maxBlockBytes: 64 * 1024 };
+  return { chainId: CHAIN_ID, height: HEIGHT, parent: PARENT, validators: set, parentValidators: null, state, registry, maxBlockTxs: 100, maxBlockBytes: 64 * 1024 };
 }
 
 function build(candidates: readonly SignedTx[], overrides: Partial<BuildParams> = {}) {
   const base = common();
   const view = overrides.view ?? 0;
-  return buildBlock({ ...base, view, timestamp: PARENT.timestamp + 500, proposer: poaSelection.primary(set, HEIGHT, view), candidates, ...overrides });
+  return buildBlock({ ...base, view, timestamp: PARENT.timestamp + 500, proposer: poaSelection.primary(set, HEIGHT, view), candidates, lastCommit: null, ...overrides });
 }
 
 function validateParams(overrides: Partial<ImportParams> = {}): ImportParams {
@@ -68,7 +68,7 @@ function validateParams(overrides: Partial<ImportParams> = {}): ImportParams {
 
 /** A copy of `block` with header fields changed (the hash follows the new header). */
 function withHeader(block: Block, changes: Partial<BlockHeader>, txs: readonly SignedTx[] = block.txs): Block {
-  return makeBlock({ ...block.header, ...changes }, txs);
+  return makeBlock({ ...block.header, ...changes }, txs, block.lastCommit);
 }
 
 function blockError(fn: () => unknown): BlockError {

@@ -94,7 +94,7 @@ describe("BlockExecutor.validate", () => {
   it("returns a verdict with the error code for a block that does not execute to its header", async () => {
     const s = await setup(null);
     const good = chain[0]!.block;
-    const bad = makeBlock({ ...good.header, stateRoot: new Uint8Array(32) }, good.txs);
+    const bad = makeBlock({ ...good.header, stateRoot: new Uint8Array(32) }, good.txs, good.lastCommit);
     const verdict = s.executor.validate(bad);
     expect(verdict.valid).toBe(false);
     expect(verdict.reason).toMatch(/^[A-Z_]+: /);
@@ -125,7 +125,7 @@ describe("BlockExecutor.append", () => {
     await s.executor.importBlocks(chain.slice(0, 1), []);
     await s.executor.append(chain[0]!.block, chain[0]!.seal);
     expect(s.appended).toHaveLength(1);
-    const other = makeBlock({ ...chain[0]!.block.header, timestamp: chain[0]!.block.header.timestamp + 1 }, chain[0]!.block.txs);
+    const other = makeBlock({ ...chain[0]!.block.header, timestamp: chain[0]!.block.header.timestamp + 1 }, chain[0]!.block.txs, chain[0]!.block.lastCommit);
     await expect(s.executor.append(other, makeSeal(1, 0, other.hash, chain[0]!.seal.commits))).rejects.toThrow(/differs from the stored one/);
   });
 });

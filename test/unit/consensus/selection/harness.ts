@@ -3,7 +3,11 @@
 import { expect } from "vitest";
 import {
   ChainState,
+  commitPayload,
   devKeyPair,
+  makeSeal,
+  quorumSize,
+  Signer,
   parseGenesis,
   RECEIPT_CODES,
   receiptCodeName,
@@ -13,6 +17,7 @@ import {
   type Genesis,
   type KeyPair,
   type Receipt,
+  type Seal,
   type SignedTx,
   type TxRegistry,
   type ValidatorSet,
@@ -23,7 +28,14 @@ import { chainRegistry, genesisStateWrites, type ValidatorSelection } from "../.
 export const CHAIN_ID = "triad-test";
 export const GENESIS_TIME = "2026-01-01T00:00:00Z";
 
-export const key = (label: string): KeyPair => devKeyPair(label);
+/** Every key the tests make, by id, so the chain can sign each block's lastCommit. */
+const KNOWN_KEYS = new Map<string, KeyPair>();
+
+export const key = (label: string): KeyPair => {
+  const pair = devKeyPair(label);
+  KNOWN_KEYS.set(toHex(pair.publicKey), pair);
+  return pair;
+};
 export const id = (pair: KeyPair): string => toHex(pair.publicKey);
 export const validatorKeys = (n: number): KeyPair[] => Array.from({ length: n }, (_, i) => key(`validator-${i}`));
 export const accountKeys = (n: number): KeyPair[] => Array.from({ length: n }, (_, i) => key(`account-${i}`));
@@ -41,6 +53,8 @@ export class TestChain {
   /** The set that validated each height, for checking "effective from the next height". */
   readonly history = new Map<number, ValidatorSet>();
   private readonly nonces = new Map<string, number>();
+  /** A seal of the head block (every member with a known key signs), the next block's lastCommit. */
+  headSeal: Seal | null = null;
 
   constructor(
     readonly genesis: Genesis,
@@ -67,12 +81,13 @@ export class TestChain {
       height,
       parent: this.parent,
       validators: this.set,
+      parentValidators: this.history.get(height - 1) ?? null,
       state: this.state,
       registry: this.registry,
       maxBlockTxs: 1000,
       maxBlockBytes: 1024 * 1024,
     };
-    const built = buildBlock({ ...common, view, timestamp: this.parent.timestamp + 1000, proposer: this.selection.primary(this.set, height, view), candidates: txs });
+    const built = buildBlock({ ...common, view, timestamp: this.parent.timestamp + 1000, proposer: this.selection.primary(this.set, height, view), candidates: txs, lastCommit: this.headSeal });
     expect(built.block.txs.length, "every tx is included").toBe(txs.length);
     const validated = validateBlock(built.block, { ...common, selection: this.selection });
     expect(validated.receipts).toEqual(built.receipts);
@@ -82,7 +97,18 @@ export class TestChain {
     this.set = next;
     this.height = height;
     this.parent = { hash: built.block.hash, timestamp: built.block.header.timestamp };
+    this.headSeal = this.seal(height, view, built.block.hash, this.history.get(height)!);
     return { block: built.block, receipts: validated.receipts };
+  }
+
+  private seal(height: number, view: number, hash: Uint8Array, set: ValidatorSet): Seal {
+    const payload = commitPayload(height, view, hash);
+    const signers = set.members.flatMap((m) => {
+      const pair = KNOWN_KEYS.get(m);
+      return pair === undefined ? [] : [{ validator: m, signature: new Signer(pair.secretKey).signDomain("commit", CHAIN_ID, payload) }];
+    });
+    expect(signers.length, "the harness knows the keys of a quorum").toBeGreaterThanOrEqual(quorumSize(set.members.length));
+    return makeSeal(height, view, hash, signers);
   }
 
   /** Empty blocks until the chain's height is `height`. */
