@@ -60,6 +60,8 @@ interface Execution {
 }
 
 const EXECUTION_CACHE_LIMIT = 32;
+/** Heights between two prunes of our recorded votes after consensus appends. */
+export const VOTE_PRUNE_INTERVAL = 8;
 
 export class BlockExecutor {
   /** Executions of proposals we built or validated, so append does not execute them again. */
@@ -211,7 +213,9 @@ export class BlockExecutor {
     await this.deps.store.append({ block, seal, receipts, writes, nextValidators }, { durable: options.durable });
     this.executions.delete(block.id);
     this.deps.mempool.removeIncluded(block.txs);
-    if (options.prune) await this.deps.votes.pruneBelow(height);
+    // Old votes go every few heights, not after each block: a prune is a range scan and a write
+    // on the path from one height to the next, and the records it leaves are a few heights' worth.
+    if (options.prune && height % VOTE_PRUNE_INTERVAL === 0) await this.deps.votes.pruneBelow(height);
     this.deps.appended(
       { type: "block-appended", height, blockHash: block.hash, timestamp: block.header.timestamp, nextValidators },
       { block, seal, receipts },

@@ -1,31 +1,34 @@
-// The driver's Transport over libp2p. A message goes out on the consensus gossip topic the first
-// time; PBFT's repeats of the same signed message (ed25519 signatures are deterministic, so the
-// bytes are identical) would be swallowed by gossipsub's seen-cache for two minutes, so a repeat
-// goes over a direct stream to each connected peer instead: that is what makes retransmission
-// real after a peer missed the first copy (it was down, not yet connected, or restarting).
+// The driver's Transport over libp2p. Consensus messages go to the connected validators over
+// one long-lived stream per peer (the same batching streams as the tx relay, on their own
+// protocol): a gossipsub hop costs several times the latency and about ten times the CPU of a
+// stream write, and every message is wanted by every validator anyway. Each message is also
+// published once on the consensus gossip topic, to which only non-validators subscribe:
+// observers get it there (also through one another), validators never pay for a second copy.
+// PBFT's repeats of a message go the same way as the first copy (a stream write is never
+// swallowed as already seen, unlike gossip's), so retransmission reaches a peer that missed it.
 // Block sync asks the given peers in turn, connected ones first; the peers' heads come from the
 // p2p status protocol, asked of every connected peer at once.
-import type { IncomingStreamData, Stream } from "@libp2p/interface";
-import { lpStream } from "it-length-prefixed-stream";
 import { sha256, toHex, type ValidatorId } from "../chain/index.js";
 import { encodeMessage, MAX_MESSAGE_BYTES, type ConsensusMessage } from "../consensus/index.js";
 import type { PeerHead, SealedBlock, Transport } from "../driver/index.js";
-import { checkConsensusData, isPeerAllowed, peerIdFromValidatorId, tryValidatorIdFromPeerId, type AllowList, type ConsensusCheck, type P2PHost } from "../p2p/index.js";
+import { checkConsensusData, TxRelay, type AllowList, type ConsensusCheck, type P2PHost, type TxRelayStats } from "../p2p/index.js";
 import type { Logger } from "./logger.js";
 
-export function directProtocol(chainId: string): string {
-  return `/triad/${chainId}/consensus-direct/1`;
+export function consensusStreamProtocol(chainId: string): string {
+  return `/triad/${chainId}/consensus-stream/1`;
 }
+
+/** Most messages in one stream frame, and the bytes at which the sender closes a frame. */
+const STREAM_BATCH_MESSAGES = 64;
+const STREAM_BATCH_BYTES = 256 * 1024;
 
 export interface ConsensusTransportOptions {
   readonly chainId: string;
   /** Deadline of one block fetch from one peer. */
   readonly fetchTimeoutMs?: number;
-  /** Deadline of one direct send. */
-  readonly directTimeoutMs?: number;
   /** Deadline of one peer's status answer (its head). */
   readonly statusTimeoutMs?: number;
-  /** How many recently published message digests are remembered (to recognise a repeat). */
+  /** How many recently published message digests are remembered (a repeat is not gossiped again). */
   readonly rememberMessages?: number;
 }
 
@@ -34,51 +37,76 @@ export interface ConsensusTransportDeps {
   readonly isAllowed: AllowList;
   /** The same checks as the gossip topic validator: chain, staleness, membership, signature. */
   readonly check: ConsensusCheck;
-  /** A checked message that arrived over a direct stream. */
+  /** Who gets our messages over the streams: the validators of the set in force for our next height. */
+  validators(): readonly ValidatorId[];
+  /** A checked message that arrived over a consensus stream. */
   onMessage(message: ConsensusMessage, from: ValidatorId): void;
   readonly logger: Logger;
 }
 
-const MAX_INBOUND_DIRECT_STREAMS = 64;
-
 export class ConsensusTransport implements Transport {
-  readonly protocol: string;
   private readonly published = new Map<string, true>();
   private readonly limit: number;
   private readonly fetchTimeoutMs: number;
-  private readonly directTimeoutMs: number;
   private readonly statusTimeoutMs: number;
   private readonly log: Logger;
   private stopping = new AbortController();
-  private handling = false;
-  /** Repeats sent over direct streams, and checked messages received on them (for logs and tests). */
-  sentDirect = 0;
+  private streams: TxRelay | null = null;
+  /** Checked messages received over the streams, and those refused (for logs and tests). */
   received = 0;
+  refused = 0;
 
   constructor(
-    options: ConsensusTransportOptions,
+    private readonly options: ConsensusTransportOptions,
     private readonly deps: ConsensusTransportDeps,
   ) {
-    this.protocol = directProtocol(options.chainId);
     this.limit = options.rememberMessages ?? 4096;
     this.fetchTimeoutMs = options.fetchTimeoutMs ?? 10_000;
-    this.directTimeoutMs = options.directTimeoutMs ?? 5_000;
     this.statusTimeoutMs = options.statusTimeoutMs ?? 3_000;
     this.log = deps.logger.child({ module: "transport" });
   }
 
-  /** Serve the direct protocol (call after the host started). */
+  get protocol(): string {
+    return consensusStreamProtocol(this.options.chainId);
+  }
+
+  /** The streams' counters: messages sent, dropped (a peer that cannot keep up), received. */
+  get streamStats(): Readonly<TxRelayStats> | null {
+    return this.streams?.stats ?? null;
+  }
+
+  /** Serve the consensus streams (call after the host started). */
   async start(): Promise<void> {
     this.stopping = new AbortController();
-    await this.deps.host.libp2p.handle(this.protocol, this.onStream, { maxInboundStreams: MAX_INBOUND_DIRECT_STREAMS, maxOutboundStreams: MAX_INBOUND_DIRECT_STREAMS });
-    this.handling = true;
+    const host = this.deps.host;
+    this.streams = new TxRelay(
+      {
+        chainId: this.options.chainId,
+        protocol: this.protocol,
+        limits: { maxItems: STREAM_BATCH_MESSAGES, maxItemBytes: MAX_MESSAGE_BYTES, maxFrameBytes: STREAM_BATCH_BYTES + MAX_MESSAGE_BYTES + STREAM_BATCH_MESSAGES * 4 + 16 },
+        maxBatchTxs: STREAM_BATCH_MESSAGES,
+        maxBatchBytes: STREAM_BATCH_BYTES,
+        // A few full blocks' worth: past it a peer that stopped reading loses messages, which
+        // PBFT's repeats and sync make up for.
+        maxQueuedTxs: 4096,
+        maxQueuedBytes: 4 * MAX_MESSAGE_BYTES,
+      },
+      {
+        libp2p: host.libp2p,
+        self: host.validatorId,
+        isAllowed: this.deps.isAllowed,
+        targets: () => this.deps.validators(),
+        admit: (bytes, from) => this.admit(bytes, from),
+        logger: this.deps.logger,
+      },
+    );
+    await this.streams.start();
   }
 
   async stop(): Promise<void> {
     this.stopping.abort();
-    if (!this.handling) return;
-    this.handling = false;
-    await this.deps.host.libp2p.unhandle(this.protocol).catch(() => undefined);
+    await this.streams?.stop();
+    this.streams = null;
   }
 
   broadcast(message: ConsensusMessage): void {
@@ -125,7 +153,8 @@ export class ConsensusTransport implements Transport {
 
   private emit(to: ValidatorId | null, message: ConsensusMessage): void {
     const host = this.deps.host;
-    if (!host.running) return;
+    const streams = this.streams;
+    if (!host.running || streams === null) return;
     let bytes: Uint8Array;
     try {
       bytes = encodeMessage(message);
@@ -133,16 +162,16 @@ export class ConsensusTransport implements Transport {
       this.log.error({ err, type: message.type }, "cannot encode our own consensus message");
       return;
     }
-    const digest = toHex(sha256(bytes));
-    if (!this.published.has(digest)) {
-      this.remember(digest);
-      host.publishConsensus(message).catch((err: unknown) => this.log.debug({ err: (err as Error).message, type: message.type }, "publish failed"));
+    if (to !== null) {
+      streams.relayTo([to], bytes);
       return;
     }
-    // A repeat: gossip would drop it as already seen, so hand it to each peer directly.
-    const targets = to === null ? host.connectedPeers() : [to];
-    for (const peer of targets) this.sendDirect(peer, bytes);
-    this.log.trace({ type: message.type, height: message.height, peers: targets.length }, "repeat sent directly");
+    streams.relay(bytes);
+    // Gossip for the observers, once per message: gossipsub would drop a repeat as already seen.
+    const digest = toHex(sha256(bytes));
+    if (this.published.has(digest)) return;
+    this.remember(digest);
+    host.publishConsensus(message).catch((err: unknown) => this.log.debug({ err: (err as Error).message, type: message.type }, "publish failed"));
   }
 
   private remember(digest: string): void {
@@ -153,49 +182,17 @@ export class ConsensusTransport implements Transport {
     this.published.set(digest, true);
   }
 
-  private sendDirect(peer: ValidatorId, bytes: Uint8Array): void {
-    const host = this.deps.host;
-    const signal = AbortSignal.any([this.stopping.signal, AbortSignal.timeout(this.directTimeoutMs)]);
-    let stream: Stream | null = null;
-    void (async () => {
-      const peerId = peerIdFromValidatorId(peer);
-      if (host.libp2p.getConnections(peerId).length === 0) return; // only over a live connection
-      stream = await host.libp2p.dialProtocol(peerId, this.protocol, { signal });
-      const lp = lpStream(stream, { maxDataLength: MAX_MESSAGE_BYTES });
-      await lp.write(bytes, { signal });
-      await stream.close({ signal });
-      this.sentDirect++;
-    })().catch((err: unknown) => {
-      stream?.abort(err instanceof Error ? err : new Error(String(err)));
-      this.log.debug({ peer, err: (err as Error).message }, "direct send failed");
-    });
-  }
-
-  // libp2p does not await a handler: it must never reject.
-  private readonly onStream = ({ stream, connection }: IncomingStreamData): void => {
-    const from = tryValidatorIdFromPeerId(connection.remotePeer);
-    if (from === null || !isPeerAllowed(this.deps.isAllowed, connection.remotePeer)) {
-      stream.abort(new Error("peer not allowed"));
+  /** A message from a peer's stream: the gossip validator's checks, then the driver. */
+  private admit(bytes: Uint8Array, from: ValidatorId): void {
+    const verdict = checkConsensusData(bytes, this.deps.check);
+    if (verdict.result !== "accept") {
+      this.refused++;
+      this.log.debug({ from, result: verdict.result, reason: verdict.reason }, "consensus stream message not accepted");
       return;
     }
-    const signal = AbortSignal.any([this.stopping.signal, AbortSignal.timeout(this.directTimeoutMs)]);
-    void (async () => {
-      const lp = lpStream(stream, { maxDataLength: MAX_MESSAGE_BYTES });
-      // One copy at the edge: decoded hashes must not alias the received frame.
-      const data = new Uint8Array((await lp.read({ signal })).subarray());
-      await stream.close({ signal }).catch(() => undefined);
-      const verdict = checkConsensusData(data, this.deps.check);
-      if (verdict.result !== "accept") {
-        this.log.debug({ from, result: verdict.result, reason: verdict.reason }, "direct consensus message not accepted");
-        return;
-      }
-      this.received++;
-      this.deps.onMessage(verdict.value, from);
-    })().catch((err: unknown) => {
-      stream.abort(err instanceof Error ? err : new Error(String(err)));
-      this.log.debug({ from, err: (err as Error).message }, "direct stream failed");
-    });
-  };
+    this.received++;
+    this.deps.onMessage(verdict.value, from);
+  }
 }
 
 function rotate<T>(list: readonly T[]): T[] {

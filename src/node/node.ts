@@ -147,7 +147,7 @@ export class TriadNode {
       await this.shutdown();
       this.state = "stopped";
       const t = this.transport;
-      this.log.info({ height, repeatsSentDirect: t?.sentDirect, receivedDirect: t?.received, txRelay: this.host?.txRelayStats }, "node stopped");
+      this.log.info({ height, consensusStreams: t?.streamStats, consensusRefused: t?.refused, txRelay: this.host?.txRelayStats }, "node stopped");
     })();
     return this.stopped;
   }
@@ -220,7 +220,11 @@ export class TriadNode {
       },
     );
     this.host = host;
-    const transport = new ConsensusTransport({ chainId }, { host, isAllowed: admission.isAllowed, check, onMessage: submitMessage, logger });
+    const nextValidators = (): readonly ValidatorId[] => store.validatorsAt(store.head().height + 1).members;
+    const transport = new ConsensusTransport(
+      { chainId },
+      { host, isAllowed: admission.isAllowed, check, validators: nextValidators, onMessage: submitMessage, logger },
+    );
     this.transport = transport;
 
     const headCheckTicks = Math.max(1, Math.round((this.options.syncCheckMs ?? 2_000) / params.tickMs));
@@ -278,6 +282,7 @@ export class TriadNode {
 
     await host.start();
     await transport.start();
+    this.followConsensusGossip();
 
     let rpcUrl: string | null = null;
     if (config.rpc.listen !== "") {
@@ -320,10 +325,22 @@ export class TriadNode {
     const h = stored.block.header;
     this.log.info({ height: h.height, hash: stored.block.id, view: h.view, txs: stored.block.txs.length, source }, "block appended");
     this.api?.blockAppended(stored);
+    this.followConsensusGossip();
     if (this.admission?.refresh() === true) {
       this.log.info({ allowed: this.admission.size }, "peer allow-list changed");
       this.host?.enforceAllowList().catch((err: unknown) => this.log.warn({ err }, "enforcing the allow-list failed"));
     }
+  }
+
+  /**
+   * A validator gets its peers' consensus messages over the consensus streams; only a node
+   * outside the set takes the gossip copy (ConsensusTransport). Checked again after every
+   * block, as PoA votes and DBFT epochs move nodes in and out of the set.
+   */
+  private followConsensusGossip(): void {
+    const store = this.store;
+    if (store === null || this.host === null) return;
+    this.host.setConsensusGossip(!isMember(store.validatorsAt(store.head().height + 1), this.validatorKey));
   }
 
   /** Undo whatever boot() got to, in reverse order; never throws. */

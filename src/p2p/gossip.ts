@@ -140,6 +140,7 @@ export class GossipRouter {
   // event see the same object, so each payload is decoded (and verified) exactly once.
   private readonly accepted = new WeakMap<Message, ConsensusMessage>();
   private started = false;
+  private subscribed = true;
 
   constructor(
     options: GossipOptions,
@@ -160,8 +161,21 @@ export class GossipRouter {
     const { pubsub } = this.deps;
     pubsub.topicValidators.set(this.consensusTopic, (peer, msg) => this.validate("consensus", peer, msg));
     pubsub.addEventListener("gossipsub:message", this.onMessage);
-    pubsub.subscribe(this.consensusTopic);
+    if (this.subscribed) pubsub.subscribe(this.consensusTopic);
     this.started = true;
+  }
+
+  /**
+   * Take consensus gossip or not. Observers do; a validator gets its peers' messages over the
+   * consensus streams and only publishes to the topic (so observers get them), as a second copy
+   * of each message would cost it gossipsub's whole receive path for nothing.
+   */
+  setSubscribed(on: boolean): void {
+    if (on === this.subscribed) return;
+    this.subscribed = on;
+    if (!this.started) return;
+    if (on) this.deps.pubsub.subscribe(this.consensusTopic);
+    else this.deps.pubsub.unsubscribe(this.consensusTopic);
   }
 
   stop(): void {
@@ -171,7 +185,7 @@ export class GossipRouter {
     pubsub.removeEventListener("gossipsub:message", this.onMessage);
     pubsub.topicValidators.delete(this.consensusTopic);
     try {
-      pubsub.unsubscribe(this.consensusTopic);
+      if (this.subscribed) pubsub.unsubscribe(this.consensusTopic);
     } catch {
       // gossipsub throws when already stopped; the subscription died with it.
     }

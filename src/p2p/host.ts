@@ -250,6 +250,11 @@ export class P2PHost {
     return this.gossip?.topicPeers(kind) ?? [];
   }
 
+  /** Take consensus gossip (observers) or only publish to it (validators): GossipRouter.setSubscribed. */
+  setConsensusGossip(subscribed: boolean): void {
+    this.gossip?.setSubscribed(subscribed);
+  }
+
   /** Broadcast one of our consensus messages; resolves to the number of peers it was sent to. */
   async publishConsensus(message: ConsensusMessage): Promise<number> {
     return this.live().gossip.publishConsensus(message);

@@ -13,6 +13,18 @@ export const MAX_TX_BATCH_BYTES = 256 * 1024;
  */
 export const MAX_TX_BATCH_FRAME_BYTES = MAX_TX_BATCH_BYTES + MAX_TX_BYTES + MAX_TX_BATCH_TXS * 4 + 16;
 
+/** What a batch frame may hold: the tx relay's limits, or the consensus streams'. */
+export interface BatchLimits {
+  /** Most items in one frame. */
+  readonly maxItems: number;
+  /** Largest single item. */
+  readonly maxItemBytes: number;
+  /** Largest frame a receiver reads. */
+  readonly maxFrameBytes: number;
+}
+
+export const TX_BATCH_LIMITS: BatchLimits = { maxItems: MAX_TX_BATCH_TXS, maxItemBytes: MAX_TX_BYTES, maxFrameBytes: MAX_TX_BATCH_FRAME_BYTES };
+
 export function encodeTxBatch(txs: readonly Uint8Array[]): Uint8Array {
   let size = 8;
   for (const tx of txs) size += tx.length + 4;
@@ -22,17 +34,17 @@ export function encodeTxBatch(txs: readonly Uint8Array[]): Uint8Array {
 }
 
 /**
- * Canonical decode: at least one tx, at most MAX_TX_BATCH_TXS, none empty or over MAX_TX_BYTES,
+ * Canonical decode: at least one item, at most `maxItems`, none empty or over `maxItemBytes`,
  * no trailing bytes. Throws a DecodeError otherwise. Each tx is its own copy, so a pooled tx
  * never keeps a whole frame alive.
  */
-export function decodeTxBatch(bytes: Uint8Array): Uint8Array[] {
-  return decodeAll(bytes, MAX_TX_BATCH_FRAME_BYTES, (r) => {
-    const count = r.count(MAX_TX_BATCH_TXS);
+export function decodeTxBatch(bytes: Uint8Array, limits: BatchLimits = TX_BATCH_LIMITS): Uint8Array[] {
+  return decodeAll(bytes, limits.maxFrameBytes, (r) => {
+    const count = r.count(limits.maxItems);
     if (count === 0) throw new DecodeError("INVALID_VALUE", "empty tx batch", {});
     const out: Uint8Array[] = [];
     for (let i = 0; i < count; i++) {
-      const tx = r.bytes(MAX_TX_BYTES);
+      const tx = r.bytes(limits.maxItemBytes);
       if (tx.length === 0) throw new DecodeError("INVALID_VALUE", `tx ${i} of the batch is empty`, { index: i });
       out.push(tx);
     }

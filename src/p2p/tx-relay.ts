@@ -15,7 +15,7 @@ import type { Logger } from "pino";
 import { DecodeError, type ValidatorId } from "../chain/index.js";
 import { isPeerAllowed, type AllowList } from "./gater.js";
 import { peerIdFromValidatorId, tryValidatorIdFromPeerId } from "./identity.js";
-import { decodeTxBatch, encodeTxBatch, MAX_TX_BATCH_BYTES, MAX_TX_BATCH_FRAME_BYTES, MAX_TX_BATCH_TXS } from "./tx-batch-codec.js";
+import { decodeTxBatch, encodeTxBatch, MAX_TX_BATCH_BYTES, MAX_TX_BATCH_TXS, TX_BATCH_LIMITS, type BatchLimits } from "./tx-batch-codec.js";
 
 export function txRelayProtocol(chainId: string): string {
   return `/triad/${chainId}/tx-batch/1`;
@@ -23,6 +23,12 @@ export function txRelayProtocol(chainId: string): string {
 
 export interface TxRelayOptions {
   readonly chainId: string;
+  /**
+   * The stream protocol and what its frames may hold. Defaults: the tx relay's. The consensus
+   * streams (../node/consensus-transport.ts) carry signed consensus messages the same way.
+   */
+  readonly protocol?: string;
+  readonly limits?: BatchLimits;
   /** Txs and bytes that close a batch (a batch always takes its first tx). */
   readonly maxBatchTxs?: number;
   readonly maxBatchBytes?: number;
@@ -45,7 +51,7 @@ export const TX_RELAY_DEFAULTS = {
   maxInboundStreams: 8,
   admitChunk: 16,
   writeTimeoutMs: 10_000,
-} as const satisfies Omit<Required<TxRelayOptions>, "chainId">;
+} as const satisfies Omit<Required<TxRelayOptions>, "chainId" | "protocol" | "limits">;
 
 export interface TxRelayDeps {
   readonly libp2p: Pick<Libp2p, "handle" | "unhandle" | "dialProtocol" | "getConnections" | "addEventListener" | "removeEventListener">;
@@ -91,7 +97,7 @@ interface PeerQueue {
 export class TxRelay {
   readonly protocol: string;
   readonly stats: TxRelayStats = { relayed: 0, sentTxs: 0, sentBatches: 0, dropped: 0, receivedTxs: 0, receivedBatches: 0, badFrames: 0, refusedStreams: 0 };
-  private readonly opts: Required<TxRelayOptions>;
+  private readonly opts: Required<Omit<TxRelayOptions, "protocol">>;
   private readonly log: Logger;
   private readonly peers = new Map<ValidatorId, PeerQueue>();
   // A validator that is down is asked about on every relay: convert its key once, not per tx.
@@ -104,8 +110,8 @@ export class TxRelay {
     options: TxRelayOptions,
     private readonly deps: TxRelayDeps,
   ) {
-    this.opts = { ...TX_RELAY_DEFAULTS, ...options };
-    this.protocol = txRelayProtocol(options.chainId);
+    this.opts = { ...TX_RELAY_DEFAULTS, limits: TX_BATCH_LIMITS, ...options };
+    this.protocol = options.protocol ?? txRelayProtocol(options.chainId);
     this.log = deps.logger.child({ module: "p2p", component: "tx-relay" });
   }
 
@@ -134,9 +140,14 @@ export class TxRelay {
    * of peers it was queued for. Never throws and never waits: the writes happen behind it.
    */
   relay(tx: Uint8Array): number {
+    return this.relayTo(this.deps.targets(), tx);
+  }
+
+  /** relay() to the given peers instead of the targets (a message meant for one peer). */
+  relayTo(targets: readonly ValidatorId[], tx: Uint8Array): number {
     if (!this.running) return 0;
     let queued = 0;
-    for (const id of this.deps.targets()) {
+    for (const id of targets) {
       if (id === this.deps.self) continue;
       const q = this.peer(id);
       if (q === null) continue;
@@ -236,7 +247,7 @@ export class TxRelay {
   private async open(q: PeerQueue, signal: AbortSignal): Promise<LengthPrefixedStream<Stream>> {
     const stream = await this.deps.libp2p.dialProtocol(q.peerId, this.protocol, { signal });
     q.stream = stream;
-    q.lp = lpStream(stream, { maxDataLength: MAX_TX_BATCH_FRAME_BYTES });
+    q.lp = lpStream(stream, { maxDataLength: this.opts.limits.maxFrameBytes });
     return q.lp;
   }
 
@@ -278,7 +289,7 @@ export class TxRelay {
 
   /** Read batches until the peer closes; the next frame is read only once this one is admitted. */
   private async serve(stream: Stream, from: ValidatorId): Promise<void> {
-    const lp = lpStream(stream, { maxDataLength: MAX_TX_BATCH_FRAME_BYTES });
+    const lp = lpStream(stream, { maxDataLength: this.opts.limits.maxFrameBytes });
     for (;;) {
       let frame: Uint8Array;
       try {
@@ -297,7 +308,7 @@ export class TxRelay {
       }
       let txs: Uint8Array[];
       try {
-        txs = decodeTxBatch(frame);
+        txs = decodeTxBatch(frame, this.opts.limits);
       } catch (err) {
         if (!(err instanceof DecodeError)) throw err;
         this.stats.badFrames++;

@@ -4,7 +4,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { makeBlock, makeSeal, Mempool, MEMPOOL_DEFAULTS, type StoredBlock, type ValidatorId } from "../../../src/chain/index.js";
 import { poaSelection } from "../../../src/consensus/selection/index.js";
-import { BlockExecutor, type BlockAppendedInput } from "../../../src/driver/block-executor.js";
+import { BlockExecutor, VOTE_PRUNE_INTERVAL, type BlockAppendedInput } from "../../../src/driver/block-executor.js";
 import type { SealedBlock } from "../../../src/driver/transport.js";
 import { MemoryBlockStore, MemoryVoteStore } from "../../../src/store/memory.js";
 import { chainFixture, registry, sealedRange, storeWith } from "./harness.js";
@@ -103,7 +103,7 @@ describe("BlockExecutor.validate", () => {
 });
 
 describe("BlockExecutor.append", () => {
-  it("appends a decided block, removes its txs from the mempool, prunes old votes and hands back block-appended", async () => {
+  it("appends a decided block, removes its txs from the mempool and hands back block-appended", async () => {
     const s = await setup(null);
     for (const tx of chain[0]!.block.txs) s.mempool.add(tx);
     await s.votes.record({ height: 0, view: 0, phase: "prepare", bytes: new Uint8Array([1]) });
@@ -111,13 +111,25 @@ describe("BlockExecutor.append", () => {
     await s.executor.append(chain[0]!.block, chain[0]!.seal);
     expect(s.store.head().height).toBe(1);
     expect(s.mempool.size).toBe(0);
-    expect((await s.votes.load()).map((r) => r.height)).toEqual([1]);
+    // Not a prune height: old votes stay until one.
+    expect((await s.votes.load()).map((r) => r.height)).toEqual([0, 1]);
     expect(s.appended).toHaveLength(1);
     const { input, source, stored } = s.appended[0]!;
     expect(source).toBe("consensus");
     expect(stored.block.id).toBe(chain[0]!.block.id);
     expect(input).toMatchObject({ type: "block-appended", height: 1, blockHash: chain[0]!.block.hash, timestamp: chain[0]!.block.header.timestamp });
     expect(input.nextValidators.members).toEqual(s.store.validatorsAt(2).members);
+  });
+
+  it("prunes our old votes every VOTE_PRUNE_INTERVAL heights", async () => {
+    const long = await sealedRange(await storeWith(fx, VOTE_PRUNE_INTERVAL), 1, VOTE_PRUNE_INTERVAL);
+    const s = await setup(null);
+    for (let h = 0; h <= VOTE_PRUNE_INTERVAL; h++) await s.votes.record({ height: h, view: 0, phase: "prepare", bytes: new Uint8Array([h]) });
+    for (const { block, seal } of long.slice(0, -1)) await s.executor.append(block, seal);
+    expect(await s.votes.load()).toHaveLength(VOTE_PRUNE_INTERVAL + 1);
+    const last = long[long.length - 1]!;
+    await s.executor.append(last.block, last.seal);
+    expect((await s.votes.load()).map((r) => r.height)).toEqual([VOTE_PRUNE_INTERVAL]);
   });
 
   it("treats a decided block that sync already stored as done, and a different one as a broken invariant", async () => {
