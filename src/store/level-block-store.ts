@@ -45,6 +45,9 @@ function decodeStored<T>(what: string, key: Uint8Array, bytes: Uint8Array, decod
   }
 }
 
+/** Most heights one getBlockBytes call reads. */
+const MAX_BLOCK_BYTES_BATCH = 256;
+
 export class LevelBlockStore implements BlockStore {
   private status: StoreStatus = "new";
   private db: BinaryLevel | null = null;
@@ -159,6 +162,27 @@ export class LevelBlockStore implements BlockStore {
     checkOpen(this.status);
     if (!isBlockHeight(height)) return undefined;
     return readBlock(this.db!, height);
+  }
+
+  /**
+   * The stored bytes of blocks fromHeight.. (at most `count`, stopping at the first missing
+   * height) in one read, not decoded: what sync serves, since the receiver checks them all.
+   */
+  async getBlockBytes(fromHeight: number, count: number): Promise<{ block: Uint8Array; seal: Uint8Array }[]> {
+    checkOpen(this.status);
+    if (!isBlockHeight(fromHeight) || !Number.isSafeInteger(count) || count < 1) return [];
+    const n = Math.min(count, MAX_BLOCK_BYTES_BATCH);
+    const keys: Uint8Array[] = [];
+    for (let h = fromHeight; h < fromHeight + n; h++) keys.push(layout.blockKey(h), layout.sealKey(h));
+    const values = await this.db!.getMany(keys);
+    const out: { block: Uint8Array; seal: Uint8Array }[] = [];
+    for (let i = 0; i < n; i++) {
+      const block = values[2 * i];
+      const seal = values[2 * i + 1];
+      if (block === undefined || seal === undefined) break;
+      out.push({ block, seal });
+    }
+    return out;
   }
 
   async getBlockByHash(hash: string): Promise<StoredBlock | undefined> {

@@ -7,6 +7,7 @@ import { Level } from "level";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   ChainState,
+  decodeSeal,
   InvariantError,
   sealsEqual,
   toHex,
@@ -309,6 +310,28 @@ function conformance(name: string, makeFactory: () => StoreFactory): void {
 
 conformance("MemoryBlockStore", memoryFactory);
 conformance("LevelBlockStore", levelFactory);
+
+describe("LevelBlockStore.getBlockBytes (what sync serves)", () => {
+  it("returns the stored block and seal bytes of a range in height order, up to the head", async () => {
+    const factory = levelFactory();
+    try {
+      const store = factory.create() as LevelBlockStore;
+      await store.open(fx.init);
+      const inputs = await appendBlocks(store, 4);
+      const range = await store.getBlockBytes(2, 10);
+      expect(range).toHaveLength(3);
+      range.forEach((r, i) => {
+        expect(Uint8Array.from(r.block)).toEqual(inputs[i + 1]!.block.bytes);
+        expect(sealsEqual(decodeSeal(Uint8Array.from(r.seal)), inputs[i + 1]!.seal)).toBe(true);
+      });
+      expect(await store.getBlockBytes(5, 3)).toEqual([]);
+      expect(await store.getBlockBytes(0, 3)).toEqual([]);
+      expect(await store.getBlockBytes(1, 0)).toEqual([]);
+    } finally {
+      await factory.dispose();
+    }
+  });
+});
 
 describe("LevelBlockStore damage on disk", () => {
   let factory: ReturnType<typeof levelFactory>;

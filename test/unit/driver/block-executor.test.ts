@@ -181,9 +181,21 @@ describe("BlockExecutor.importBlocks", () => {
   it("stops at the first block with a bad seal and reports the peers that served it", async () => {
     const s = await setup(null);
     const forged = { ...chain[1]!.seal, commits: chain[1]!.seal.commits.map((c, i) => (i === 0 ? { ...c, signature: new Uint8Array(64) } : c)) };
-    await s.executor.importBlocks([chain[0]!, { block: chain[1]!.block, seal: forged }, chain[2]!], ["bad-peer"]);
+    // Block 2 ends the batch: its served seal is the only one there is, and it is forged.
+    await s.executor.importBlocks([chain[0]!, { block: chain[1]!.block, seal: forged }], ["bad-peer"]);
     expect(s.store.head().height).toBe(1);
     expect(s.rejected).toHaveLength(1);
     expect(s.rejected[0]!.peers).toEqual(["bad-peer"]);
+  });
+
+  it("seals each block but the batch's last with the next block's lastCommit, never with what the peer served", async () => {
+    const s = await setup(null);
+    const forged = { ...chain[1]!.seal, commits: chain[1]!.seal.commits.map((c, i) => (i === 0 ? { ...c, signature: new Uint8Array(64) } : c)) };
+    await s.executor.importBlocks([chain[0]!, { block: chain[1]!.block, seal: forged }, chain[2]!], ["peer"]);
+    expect(s.store.head().height).toBe(3);
+    expect(s.rejected).toEqual([]);
+    const stored = (await s.store.getBlock(2))!;
+    expect(stored.seal).toEqual(chain[2]!.block.lastCommit);
+    expect((await s.store.getBlock(3))!.seal).toEqual(chain[2]!.seal);
   });
 });
