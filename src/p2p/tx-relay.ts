@@ -4,6 +4,9 @@
 // decoded and hashed). The origin sends to every validator, so a tx received from a peer is never
 // relayed again, and an observer, which never proposes, gets none.
 //
+// The same streams, on their own protocol and limits, carry the consensus messages between
+// validators (../node/consensus-transport.ts): what they move is opaque bytes, one frame a batch.
+//
 // Batching is Nagle-like: with no batch in flight to a peer, a tx leaves at once (idle latency);
 // while a write is in flight, txs accumulate and go out together when it completes, up to a
 // batch's tx and byte caps. A peer that cannot keep up fills its bounded queue and further txs
