@@ -47,6 +47,8 @@ export interface GovernanceClientOptions {
   /** Keys that may vote in PoA when members: the genesis validators and the online extras. */
   readonly voters: readonly KeyPair[];
   readonly byzantine: ReadonlySet<ValidatorId>;
+  /** Honest validators down for good (an --outage): as faulty as a Byzantine one for the budget, and never vote. */
+  readonly down?: ReadonlySet<ValidatorId>;
   /** Extra validators with a slot (they come online), and keys that never come online. */
   readonly onlineExtras: readonly KeyPair[];
   readonly offline: readonly KeyPair[];
@@ -156,8 +158,12 @@ export class GovernanceClient {
   /** Byzantine and offline members at most f of `members` (and no fewer members than the minimum). */
   private withinBudget(members: readonly ValidatorId[]): boolean {
     if (members.length < MIN_VALIDATORS) return false;
-    const faulty = members.filter((m) => this.options.byzantine.has(m) || this.offline.has(m)).length;
+    const faulty = members.filter((m) => this.options.byzantine.has(m) || this.offline.has(m) || this.isDown(m)).length;
     return faulty <= faultTolerance(members.length);
+  }
+
+  private isDown(id: ValidatorId): boolean {
+    return this.options.down?.has(id) ?? false;
   }
 
   private choose<K extends SetChangeKind>(eligible: ReadonlyMap<K, () => Change>): Change | null {
@@ -172,7 +178,7 @@ export class GovernanceClient {
     const members = readPoaMembers(view.state) ?? view.next.members;
     // Every honest member votes (more than half of any set within budget); a Byzantine one may.
     const voters = (): ValidatorId[] =>
-      members.filter((m) => this.senders.has(m) && !this.offline.has(m) && (!this.options.byzantine.has(m) || this.prng.chance(0.5)));
+      members.filter((m) => this.senders.has(m) && !this.offline.has(m) && !this.isDown(m) && (!this.options.byzantine.has(m) || this.prng.chance(0.5)));
     const eligible = new Map<SetChangeKind, () => Change>();
     const add = (kind: SetChangeKind, pool: readonly ValidatorId[], note: string): void => {
       const options = pool.filter((id) => !members.includes(id) && this.withinBudget([...members, id]));
@@ -213,7 +219,8 @@ export class GovernanceClient {
     const eligible = new Map<SetChangeKind, () => Change>();
     // The set keeps `seats` members whoever the standby fill keeps: count every Byzantine one in.
     const budget = (ballot: readonly ValidatorId[]): boolean =>
-      ballot.length <= seats && this.options.byzantine.size + ballot.filter((id) => this.offline.has(id)).length <= faultTolerance(seats);
+      ballot.length <= seats &&
+      this.options.byzantine.size + (this.options.down?.size ?? 0) + ballot.filter((id) => this.offline.has(id)).length <= faultTolerance(seats);
     const elect = (kind: SetChangeKind, pool: readonly ValidatorId[], note: string): void => {
       const options = pool.filter((id) => !this.ballot.includes(id) && budget([...this.ballot, id]));
       if (options.length > 0) {

@@ -148,6 +148,7 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
           ...(options.setChangeKinds === undefined ? {} : { kinds: options.setChangeKinds }),
           voters: [...genesis.validatorKeys, ...online],
           byzantine: new Set(byzantine.map((b) => toHex(genesis.validatorKeys[b.index]!.publicKey))),
+          down: new Set(options.outage == null ? [] : [toHex(genesis.validatorKeys[options.outage.index]!.publicKey)]),
           onlineExtras: online,
           offline,
           dbftVoter: genesis.voterKeys[0] ?? null,
