@@ -8,7 +8,7 @@
 // swallowed as already seen, unlike gossip's), so retransmission reaches a peer that missed it.
 // Block sync asks the given peers in turn, connected ones first; the peers' heads come from the
 // p2p status protocol, asked of every connected peer at once.
-import { sha256, toHex, type ValidatorId } from "../chain/index.js";
+import type { ValidatorId } from "../chain/index.js";
 import { encodeMessage, MAX_MESSAGE_BYTES, type ConsensusMessage } from "../consensus/index.js";
 import type { PeerHead, SealedBlock, Transport } from "../driver/index.js";
 import { checkConsensusData, TxRelay, type AllowList, type ConsensusCheck, type P2PHost, type TxRelayStats } from "../p2p/index.js";
@@ -28,8 +28,6 @@ export interface ConsensusTransportOptions {
   readonly fetchTimeoutMs?: number;
   /** Deadline of one peer's status answer (its head). */
   readonly statusTimeoutMs?: number;
-  /** How many recently published message digests are remembered (a repeat is not gossiped again). */
-  readonly rememberMessages?: number;
 }
 
 export interface ConsensusTransportDeps {
@@ -45,8 +43,6 @@ export interface ConsensusTransportDeps {
 }
 
 export class ConsensusTransport implements Transport {
-  private readonly published = new Map<string, true>();
-  private readonly limit: number;
   private readonly fetchTimeoutMs: number;
   private readonly statusTimeoutMs: number;
   private readonly log: Logger;
@@ -60,7 +56,6 @@ export class ConsensusTransport implements Transport {
     private readonly options: ConsensusTransportOptions,
     private readonly deps: ConsensusTransportDeps,
   ) {
-    this.limit = options.rememberMessages ?? 4096;
     this.fetchTimeoutMs = options.fetchTimeoutMs ?? 10_000;
     this.statusTimeoutMs = options.statusTimeoutMs ?? 3_000;
     this.log = deps.logger.child({ module: "transport" });
@@ -167,19 +162,9 @@ export class ConsensusTransport implements Transport {
       return;
     }
     streams.relay(bytes);
-    // Gossip for the observers, once per message: gossipsub would drop a repeat as already seen.
-    const digest = toHex(sha256(bytes));
-    if (this.published.has(digest)) return;
-    this.remember(digest);
-    host.publishConsensus(message).catch((err: unknown) => this.log.debug({ err: (err as Error).message, type: message.type }, "publish failed"));
-  }
-
-  private remember(digest: string): void {
-    if (this.published.size >= this.limit) {
-      const oldest = this.published.keys().next().value;
-      if (oldest !== undefined) this.published.delete(oldest);
-    }
-    this.published.set(digest, true);
+    // Gossip for the observers. A repeat of the same bytes is dropped by gossipsub's seen-cache
+    // (its message id is the content hash), so observers get each message once.
+    host.publishConsensusBytes(bytes).catch((err: unknown) => this.log.debug({ err: (err as Error).message, type: message.type }, "publish failed"));
   }
 
   /** A message from a peer's stream: the gossip validator's checks, then the driver. */

@@ -197,7 +197,12 @@ export class GossipRouter {
    * same signed message is not a retransmission.
    */
   async publishConsensus(message: ConsensusMessage): Promise<number> {
-    return this.publish(this.consensusTopic, encodeMessage(message), MAX_MESSAGE_BYTES);
+    return this.publishConsensusBytes(encodeMessage(message));
+  }
+
+  /** publishConsensus for a message the caller already encoded (encodeMessage's bytes). */
+  async publishConsensusBytes(bytes: Uint8Array): Promise<number> {
+    return this.publish(this.consensusTopic, bytes, MAX_MESSAGE_BYTES);
   }
 
   /** Peers known to be subscribed to a topic (validator ids). */

@@ -260,6 +260,11 @@ export class P2PHost {
     return this.live().gossip.publishConsensus(message);
   }
 
+  /** publishConsensus for bytes already encoded (the consensus transport encodes once for streams and gossip). */
+  async publishConsensusBytes(bytes: Uint8Array): Promise<number> {
+    return this.live().gossip.publishConsensusBytes(bytes);
+  }
+
   /**
    * Send a tx a client submitted to us (canonical bytes, already admitted to our mempool) to each
    * connected validator; returns how many peers it was queued for. Never throws; 0 when stopped.
