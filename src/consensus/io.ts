@@ -38,6 +38,13 @@ export type Input =
       readonly nextValidators: ValidatorSet;
     };
 
+/**
+ * Why a view-changed action happened: this replica's timer expired with no usable proposal
+ * ("timeout"), or after it refused the primary's proposal as invalid ("bad-proposal"); f+1
+ * members asked for a higher view ("join"); or a new-view brought it into the view ("entered").
+ */
+export type ViewChangeReason = "timeout" | "bad-proposal" | "join" | "entered";
+
 export type FaultKind =
   | "bad-signature"
   | "not-a-member"
@@ -76,4 +83,4 @@ export type Action =
   | { readonly type: "request-sync"; readonly fromHeight: number; readonly toHeight: number | null; readonly peers: readonly ValidatorId[] }
   | { readonly type: "report-fault"; readonly peer: ValidatorId; readonly fault: FaultKind; readonly detail: string }
   /** A view change started or completed: for logs, metrics and the simulator's counters. */
-  | { readonly type: "view-changed"; readonly height: number; readonly view: number };
+  | { readonly type: "view-changed"; readonly height: number; readonly view: number; readonly reason: ViewChangeReason };

@@ -98,6 +98,7 @@ export function onPrePrepare(s: ReplicaState, m: PrePrepare): void {
   const header = block.header;
   if (header.chainId !== s.chainId || header.height !== s.height || !bytesEqual(header.parentHash, s.head.hash)) {
     s.report(m.from, "invalid-block", `pre-prepared block does not extend head ${s.head.height}`);
+    s.refusedProposalView = m.view;
     return;
   }
   let reproposal = false;
@@ -108,6 +109,7 @@ export function onPrePrepare(s: ReplicaState, m: PrePrepare): void {
     if (nv === null || nv.view !== m.view) return;
     if (nv.chosen !== null && !bytesEqual(nv.chosen, block.hash)) {
       s.report(m.from, "invalid-block", `pre-prepare does not re-propose the block the new-view for view ${m.view} chose`);
+      s.refusedProposalView = m.view;
       return;
     }
     reproposal = nv.chosen !== null;
@@ -118,6 +120,7 @@ export function onPrePrepare(s: ReplicaState, m: PrePrepare): void {
   const bad = reproposal ? null : freshHeaderFault(header, m.view, m.from);
   if (bad !== null) {
     s.report(m.from, "invalid-block", bad);
+    s.refusedProposalView = m.view;
     return;
   }
   s.rememberBlock(block);
@@ -140,6 +143,7 @@ export function onBlockValidated(s: ReplicaState, height: number, blockHash: Uin
   if (!valid) {
     // No prepare: the view-change timer will replace this primary.
     s.report(p.message.from, "invalid-block", `block ${hex} at height ${height} is invalid${reason === undefined ? "" : `: ${reason}`}`);
+    s.refusedProposalView = p.message.view;
     return;
   }
   if (!s.committed && s.target === null) sendPrepare(s);

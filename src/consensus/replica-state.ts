@@ -134,6 +134,8 @@ export class ReplicaState {
   /** Members seen (with valid signatures) at heights above ours, and the highest such height. */
   ahead = new Map<ValidatorId, number>();
   newViewsEntered = 0;
+  /** The view whose primary's proposal this replica refused as invalid (-1: none), for the view change's reason. */
+  refusedProposalView = -1;
 
   constructor(
     readonly config: ReplicaConfig,
@@ -170,6 +172,7 @@ export class ReplicaState {
     this.certificate = null;
     this.preparedView = -1;
     this.certificateFloor = -1;
+    this.refusedProposalView = -1;
     this.ownLatest = new Map();
     this.timer.reset(viewTimeoutTicks(this.params, 0));
     this.ticksInHeight = 0;

@@ -3,6 +3,7 @@
 // the new view collects a quorum of them and sends a new-view that re-proposes the prepared block
 // with the highest view, or a fresh block if none was prepared; replicas check that choice.
 import { bytesEqual, toHex, type Block } from "../chain/index.js";
+import type { ViewChangeReason } from "./io.js";
 import { MAX_VIEW, newViewPayload, type NewView, type PreparedCertificate, type ViewChange } from "./messages.js";
 import { bodyKnown, maybeBuild } from "./normal-case.js";
 import { PAST_VIEWS, type ReplicaState } from "./replica-state.js";
@@ -12,7 +13,8 @@ import { checkNewView, checkViewChange, chooseCertificate, higherCertificate } f
 /** The timer of the current view (or of the new-view we wait for) expired: ask for the next view. */
 export function onViewTimeout(s: ReplicaState): void {
   if (!s.isValidator || s.committed) return;
-  startViewChange(s, (s.target ?? s.view) + 1);
+  const reason = s.target === null && s.refusedProposalView === s.view ? "bad-proposal" : "timeout";
+  startViewChange(s, (s.target ?? s.view) + 1, reason);
 }
 
 /**
@@ -21,7 +23,7 @@ export function onViewTimeout(s: ReplicaState): void {
  * told the new primary its prepared certificate, and voting later in an old view would make
  * that statement false.
  */
-export function startViewChange(s: ReplicaState, target: number): boolean {
+export function startViewChange(s: ReplicaState, target: number, reason: ViewChangeReason): boolean {
   if (!s.isValidator || s.committed || target > MAX_VIEW || target <= (s.target ?? s.view)) return false;
   if (!certificateCoversCommit(s)) {
     // We sent a commit in certificateFloor but lost its prepared certificate in a restart: a
@@ -35,7 +37,7 @@ export function startViewChange(s: ReplicaState, target: number): boolean {
   if (vc === null) return false;
   s.target = target;
   s.timer.reset(viewTimeoutTicks(s.params, target));
-  s.emit({ type: "view-changed", height: s.height, view: target });
+  s.emit({ type: "view-changed", height: s.height, view: target, reason });
   s.viewChanges.put(stripped(vc));
   maybeSendNewView(s, target);
   return true;
@@ -94,7 +96,7 @@ export function onViewChange(s: ReplicaState, m: ViewChange): void {
   learnBody(s, m.prepared, m.preparedBlock);
   if (!s.isValidator || s.committed) return;
   const join = s.viewChanges.joinView(s.target ?? s.view, s.f, s.self);
-  if (join !== null) startViewChange(s, join);
+  if (join !== null) startViewChange(s, join, "join");
   maybeSendNewView(s, m.newView);
 }
 
@@ -133,7 +135,7 @@ function enterView(s: ReplicaState, view: number, chosen: Uint8Array | null): vo
   s.timer.reset(viewTimeoutTicks(s.params, view));
   s.votes.pruneViewsBelow(view - PAST_VIEWS);
   s.newViewsEntered++;
-  s.emit({ type: "view-changed", height: s.height, view });
+  s.emit({ type: "view-changed", height: s.height, view, reason: "entered" });
 }
 
 /** A new-view for the current height; the caller has checked chain, height and membership. */

@@ -33,8 +33,8 @@ describe("view change", () => {
       expect(block.header.proposer).toBe(c.keys[2]!.id); // primary of (1, 1)
       verifySeal(seal, CHAIN_ID, c.validators, 1, block.hash);
       expect(node.viewChanges).toEqual([
-        { type: "view-changed", height: 1, view: 1 },
-        { type: "view-changed", height: 1, view: 1 },
+        { type: "view-changed", height: 1, view: 1, reason: "timeout" },
+        { type: "view-changed", height: 1, view: 1, reason: "entered" },
       ]);
       expect(node.replica.status().viewChanges).toBe(1);
     }
@@ -56,6 +56,21 @@ describe("view change", () => {
     expect(c.node(0).chain[0]!.block.header.proposer).toBe(c.keys[3]!.id);
   });
 
+  it("a view change after the primary's block was refused as invalid says so; a silent primary's says timeout", () => {
+    const keys = makeKeys(4);
+    const { replica } = loneReplica(keys, 0);
+    // keys[1] is the primary of (1, 0); its block names the wrong parent.
+    const bad = makeTestBlock(1, 0, new Uint8Array(32), keys[1]!.id);
+    expect(of(replica.step({ type: "message", message: prePrepare(keys[1]!, 1, 0, bad) }), "report-fault")).toMatchObject([{ fault: "invalid-block" }]);
+    const changes = [];
+    for (let t = 0; t < PARAMS.viewChangeTimeoutTicks * 2 && changes.length < 1; t++) changes.push(...of(replica.step({ type: "tick" }), "view-changed"));
+    // A quorum asks for view 1, whose primary then stays silent: its timer runs and expires.
+    for (const k of [keys[2]!, keys[3]!]) replica.step({ type: "message", message: viewChange(k, 1, 1, null) });
+    for (let t = 0; t < PARAMS.maxViewChangeTimeoutTicks * 2 && changes.length < 2; t++) changes.push(...of(replica.step({ type: "tick" }), "view-changed"));
+    // The refused proposal explains the first view change only; the next view's silence is a timeout.
+    expect(changes.map((c) => c.reason)).toEqual(["bad-proposal", "timeout"]);
+  });
+
   it("f+1 view-changes for higher views make a replica join at the smallest of them", () => {
     const keys = makeKeys(4); // f = 1
     const { replica } = loneReplica(keys, 0);
@@ -63,13 +78,13 @@ describe("view change", () => {
     const out = replica.step({ type: "message", message: viewChange(keys[3]!, 1, 2, null) });
     const persisted = of(out, "persist-vote");
     expect(persisted.map((a) => [a.phase, a.view])).toEqual([["view-change", 2]]);
-    expect(of(out, "view-changed")).toEqual([{ type: "view-changed", height: 1, view: 2 }]);
+    expect(of(out, "view-changed")).toEqual([{ type: "view-changed", height: 1, view: 2, reason: "join" }]);
     expect(replica.status()).toMatchObject({ view: 0, phase: "view-change" });
     // Our own view-change for 2 is the third: with q = 3 the primary of (1, 2) (keys[3]) can act.
     const vcs = [viewChange(keys[3]!, 1, 2, null), viewChange(keys[1]!, 1, 2, null), persisted[0]!.message as ViewChange];
     const nv = newView(keys[3]!, 1, 2, vcs, null);
     const entered = replica.step({ type: "message", message: nv });
-    expect(of(entered, "view-changed")).toEqual([{ type: "view-changed", height: 1, view: 2 }]);
+    expect(of(entered, "view-changed")).toEqual([{ type: "view-changed", height: 1, view: 2, reason: "entered" }]);
     expect(replica.status()).toMatchObject({ view: 2, phase: "idle", primary: keys[3]!.id });
   });
 

@@ -65,6 +65,6 @@ describe("huge-view", () => {
     const two = replica.step({ type: "message", message: second });
     expect(two.filter((a) => a.type === "report-fault")).toEqual([]);
     // Both were accepted: f+1 = 2 members ask for views above ours, so it joins the smaller.
-    expect(two).toContainEqual({ type: "view-changed", height: 1, view: Math.min(first.newView, second.newView) });
+    expect(two).toContainEqual({ type: "view-changed", height: 1, view: Math.min(first.newView, second.newView), reason: "join" });
   });
 });
