@@ -1,8 +1,10 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // The shipped scenarios have their own suite (vitest.scenarios.config.ts, `npm run test:scenarios`).
+    exclude: [...configDefaults.exclude, "test/scenarios/**"],
     // Two cores: e2e tests spawn real processes; keep the pool small so they do not starve.
     pool: "forks",
     maxWorkers: 2,

@@ -14,6 +14,7 @@ import { testnetCommand } from "./testnet-command.js";
 import { checkCommand } from "./check-command.js";
 import { simCommand } from "./sim-command.js";
 import { benchCommand } from "./bench-command.js";
+import { scenarioCommand } from "./scenario-command.js";
 
 const commands: readonly (() => Command)[] = [
   keysCommand,
@@ -21,6 +22,7 @@ const commands: readonly (() => Command)[] = [
   simCommand,
   testnetCommand,
   checkCommand,
+  scenarioCommand,
   benchCommand,
   initCommand,
   startCommand,
