@@ -5,7 +5,7 @@
 import { Command, Option } from "commander";
 import { readKeyFile } from "../node/key-file.js";
 import { GenesisBuildError } from "../node/genesis-builder.js";
-import { parseByzantineSpec } from "../sim/byzantine-spec.js";
+import { parseByzantineSpec } from "../byzantine/byzantine-spec.js";
 import { LoadGenerator } from "../testnet/load-generator.js";
 import { PROGRESS_RPC_TIMEOUT_MS, ProgressMonitor, type NodeSample } from "../testnet/progress.js";
 import { TriadClient } from "../rpc/client.js";
