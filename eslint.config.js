@@ -75,6 +75,18 @@ export default tseslint.config(
     },
   },
   {
+    // The behaviour catalogue is shared by the sim and the node: it must not lean on either.
+    files: ["src/byzantine/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [
+          { group: ["**/sim/**", "**/node/**", "**/p2p/**", "**/rpc/**", "**/testnet/**", "libp2p", "@libp2p/*", "level", "classic-level", "**/cli.js"], message: "byzantine depends on consensus, chain and driver types only (DESIGN.md §2): the sim and the node both import it." },
+          { group: ["**/store/index.js", "**/store/level-*"], message: "byzantine never loads LevelDB." },
+        ],
+      }],
+    },
+  },
+  {
     // The stores sit on chain only.
     files: ["src/store/**/*.ts"],
     rules: {

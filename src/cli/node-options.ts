@@ -17,6 +17,13 @@ export function parseList(value: string): string[] {
     .filter((s) => s !== "");
 }
 
+/** "ab…,cd…" → validator ids (32-byte ed25519 keys in lower-case hex). */
+export function parseValidatorIds(value: string): string[] {
+  const ids = parseList(value.toLowerCase());
+  for (const id of ids) if (!/^[0-9a-f]{64}$/.test(id)) throw new InvalidArgumentError(`${JSON.stringify(id)} is not a validator id (64 hex characters)`);
+  return ids;
+}
+
 export function parseRpcUrl(value: string): string {
   let url: URL;
   try {

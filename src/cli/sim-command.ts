@@ -2,7 +2,7 @@
 // a summary per run, and exit 1 if any invariant was violated, with the seed, a short trace and
 // the command that replays it.
 import { Command, InvalidArgumentError, Option } from "commander";
-import { BEHAVIOUR_HELP, BEHAVIOURS, formatByzantineSpec, parseByzantineSpec, SimSpecError } from "../sim/byzantine-spec.js";
+import { BEHAVIOUR_HELP, BEHAVIOURS, formatByzantineSpec, parseByzantineSpec, SimSpecError } from "../byzantine/byzantine-spec.js";
 import { FAULT_HELP, FAULT_NAMES, formatFaultSpec, parseFaultSpec } from "../sim/fault-spec.js";
 import { INVARIANTS } from "../sim/invariants.js";
 import { formatOutageSpec, parseOutageSpec } from "../sim/outage.js";

@@ -1,10 +1,11 @@
 // `triad start`: run a node from its home until SIGINT or SIGTERM. Flags override TRIAD_*
 // environment variables, which override config.toml (src/node/config.ts does the layering).
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { checkNodeBehaviours, parseBehaviourList, SimSpecError, type BehaviourName } from "../byzantine/index.js";
 import { loadHome } from "../node/home.js";
 import { createLogger } from "../node/logger.js";
 import { triadVersion } from "../node/version.js";
-import { parseList } from "./node-options.js";
+import { parseList, parseValidatorIds } from "./node-options.js";
 import { parseWholeNumber } from "./option-parsers.js";
 
 interface StartOptions {
@@ -19,6 +20,24 @@ interface StartOptions {
   tickMs?: number;
   viewChangeTimeoutTicks?: number;
   emptyBlockIntervalTicks?: number;
+  byzantine?: BehaviourName[];
+  byzantineSeed?: number;
+  byzantinePeers?: string[];
+  onlyPeers?: string[];
+}
+
+/** The seed when `--byzantine` comes without `--byzantine-seed` (testnets pass theirs). */
+export const DEFAULT_BYZANTINE_SEED = 1;
+
+function parseNodeBehaviours(value: string): BehaviourName[] {
+  try {
+    const names = parseBehaviourList(value);
+    checkNodeBehaviours(names);
+    return names;
+  } catch (err) {
+    if (err instanceof SimSpecError) throw new InvalidArgumentError(err.message);
+    throw err;
+  }
 }
 
 /** How long a clean stop may take before the process exits anyway. */
@@ -46,7 +65,20 @@ async function start(options: StartOptions): Promise<void> {
   const controller = new AbortController();
   // Loaded here, not at the top: every other command would otherwise pay for libp2p's import.
   const { TriadNode } = await import("../node/node.js");
-  const node = new TriadNode({ home: options.home, genesis: home.genesis, key: home.key, config, version: triadVersion() }, { logger, signal: controller.signal });
+  const node = new TriadNode(
+    {
+      home: options.home,
+      genesis: home.genesis,
+      key: home.key,
+      config,
+      version: triadVersion(),
+      ...(options.byzantine === undefined
+        ? {}
+        : { byzantine: { behaviours: options.byzantine, seed: options.byzantineSeed ?? DEFAULT_BYZANTINE_SEED, peers: options.byzantinePeers ?? [] } }),
+      ...(options.onlyPeers === undefined ? {} : { onlyPeers: options.onlyPeers }),
+    },
+    { logger, signal: controller.signal },
+  );
 
   // A broken invariant (assert) surfaces as an uncaught error: log it, then stop hard, never
   // keep running on a state we no longer trust.
@@ -98,5 +130,9 @@ export function startCommand(): Command {
     .option("--tick-ms <ms>", "consensus tick length (overrides the genesis value)", parseWholeNumber)
     .option("--view-change-timeout-ticks <n>", "first view-change timeout in ticks (overrides the genesis value)", parseWholeNumber)
     .option("--empty-block-interval-ticks <n>", "ticks before the primary proposes an empty block (overrides the genesis value)", parseWholeNumber)
+    .option("--byzantine <behaviours>", "TEST NETWORKS ONLY: misbehave, like equivocate or silent+replay (see `triad sim --help` for the list)", parseNodeBehaviours)
+    .option("--byzantine-seed <n>", `seed of the Byzantine behaviours and the attack plan (default ${DEFAULT_BYZANTINE_SEED})`, parseWholeNumber)
+    .option("--byzantine-peers <ids>", "comma-separated ids of every Byzantine validator of the network (they share one attack plan)", parseValidatorIds)
+    .option("--only-peers <ids>", "comma-separated validator ids: dial and admit only these peers (a twin's copy)", parseValidatorIds)
     .action((options: StartOptions) => start(options));
 }

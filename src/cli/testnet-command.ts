@@ -5,7 +5,8 @@
 import { Command, Option } from "commander";
 import { readKeyFile } from "../node/key-file.js";
 import { GenesisBuildError } from "../node/genesis-builder.js";
-import { parseByzantineSpec } from "../sim/byzantine-spec.js";
+import { checkNodeBehaviours, formatByzantineSpec, parseByzantineSpec, SimSpecError, type ByzantineSpec } from "../byzantine/index.js";
+import { DEFAULT_TESTNET_BYZANTINE_SEED } from "../testnet/byzantine-plan.js";
 import { LoadGenerator } from "../testnet/load-generator.js";
 import { PROGRESS_RPC_TIMEOUT_MS, ProgressMonitor, type NodeSample } from "../testnet/progress.js";
 import { TriadClient } from "../rpc/client.js";
@@ -25,6 +26,8 @@ interface TestnetOptions {
   accounts?: number;
   load: number;
   byzantine?: string;
+  byzantineSeed?: number;
+  allowOverF?: boolean;
   tickMs?: number;
   duration?: number;
   logLevel: string;
@@ -36,7 +39,7 @@ const STOP_GRACE_MS = 10_000;
 
 function describe(prepared: PreparedTestnet): string {
   const m = prepared.manifest;
-  const count = (role: string): number => m.nodes.filter((n) => n.role === role).length;
+  const count = (role: string): number => m.nodes.filter((n) => n.role === role && n.twinOf === undefined).length;
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
   const parts = [plural(count("validator"), "validator")];
   if (count("candidate") > 0) parts.push(`${plural(count("candidate"), "more candidate")}`);
@@ -52,10 +55,13 @@ function checkReuse(cmd: Command, options: TestnetOptions, prepared: PreparedTes
   const clash = (what: string, asked: unknown, has: unknown): CliError =>
     new CliError(`error: ${prepared.dir} already holds a testnet with ${what} ${String(has)}, not ${String(asked)}; remove the directory or use another --dir`);
   if (given("selection") && options.selection !== m.selection) throw clash("selection", options.selection, m.selection);
-  const validators = m.nodes.filter((n) => n.role === "validator").length;
+  const validators = m.nodes.filter((n) => n.role === "validator" && n.twinOf === undefined).length;
   if (given("validators") && options.validators !== validators) throw clash("validators", options.validators, validators);
   const observers = m.nodes.filter((n) => n.role === "observer").length;
   if (given("observers") && options.observers !== observers) throw clash("observers", options.observers, observers);
+  // Byzantine roles and twins are fixed in the homes and testnet.json when the network is made.
+  const byzantine = manifestByzantine(prepared);
+  if (given("byzantine") && formatByzantineSpec(byzantineSpecOf(options)) !== byzantine) throw clash("Byzantine validators", formatByzantineSpec(byzantineSpecOf(options)), byzantine);
 }
 
 function summary(samples: readonly NodeSample[]): Record<string, unknown>[] {
@@ -100,15 +106,28 @@ class StopSwitch {
   };
 }
 
-async function run(options: TestnetOptions, cmd: Command): Promise<void> {
-  if (options.byzantine !== undefined) {
-    // Validate the spec first, so a typo is reported as such.
-    parseByzantineSpec(options.byzantine, { validators: options.validators });
-    throw new CliError([
-      "error: --byzantine is not supported in testnet yet: `triad start` has no hook for Byzantine behaviours",
-      "  run them in the deterministic simulator instead (`triad sim --byzantine …`)",
-    ]);
+/** The `--byzantine` spec over the genesis validators' indexes; sim-only behaviours are refused. */
+function byzantineSpecOf(options: TestnetOptions): ByzantineSpec {
+  if (options.byzantine === undefined) return [];
+  try {
+    const spec = parseByzantineSpec(options.byzantine, { validators: options.validators, allowOverF: options.allowOverF === true });
+    for (const v of spec) checkNodeBehaviours(v.behaviours);
+    return spec;
+  } catch (err) {
+    if (err instanceof SimSpecError) throw new CliError(`error: --byzantine: ${err.message}`);
+    throw err;
   }
+}
+
+/** The manifest's Byzantine nodes as a spec string (twin copies are not validators of their own). */
+function manifestByzantine(prepared: PreparedTestnet): string {
+  const validators = prepared.manifest.nodes.filter((n) => n.role === "validator" && n.twinOf === undefined);
+  return formatByzantineSpec(validators.flatMap((n, index) => ((n.byzantine?.length ?? 0) > 0 ? [{ index, behaviours: n.byzantine as ByzantineSpec[number]["behaviours"] }] : [])));
+}
+
+async function run(options: TestnetOptions, cmd: Command): Promise<void> {
+  // Validated first, so a typo is reported before anything is created.
+  byzantineSpecOf(options);
   if (options.selection !== "dbft" && (options.candidates !== undefined || options.epochLength !== undefined)) {
     throw new CliError("error: --candidates and --epoch-length apply only to --selection dbft");
   }
@@ -137,6 +156,8 @@ async function prepare(options: TestnetOptions): Promise<PreparedTestnet> {
       ...(options.epochLength !== undefined ? { epochLength: options.epochLength } : {}),
       ...(options.accounts !== undefined ? { accounts: options.accounts } : {}),
       ...(options.tickMs !== undefined ? { consensus: { tickMs: options.tickMs } } : {}),
+      byzantine: byzantineSpecOf(options),
+      byzantineSeed: options.byzantineSeed ?? DEFAULT_TESTNET_BYZANTINE_SEED,
     });
   } catch (err) {
     if (err instanceof GenesisBuildError && err.code === "INVALID_OPTION") {
@@ -164,6 +185,12 @@ async function supervise(options: TestnetOptions, cmd: Command, stop: StopSwitch
   checkReuse(cmd, options, prepared);
   if (prepared.manifest.insecure) warn("testnet keys are public dev keys (INSECURE); use --secure for random keys");
   say(describe(prepared));
+  const byzantineNodes = prepared.manifest.nodes.filter((n) => (n.byzantine?.length ?? 0) > 0);
+  if (byzantineNodes.length > 0) {
+    const seed = byzantineNodes[0]!.byzantineSeed ?? DEFAULT_TESTNET_BYZANTINE_SEED;
+    const list = byzantineNodes.map((n) => `${n.name} ${n.byzantine!.join("+")}${n.onlyPeers !== undefined ? ` (sees ${n.onlyPeers.length} peers)` : ""}`).join(", ");
+    say(`BYZANTINE nodes (seed ${seed}; rerun with --byzantine-seed ${seed} for the same attack plan): ${list}`);
+  }
   if (stop.reason !== null) {
     say(`not starting the nodes (${stop.reason})`);
     return;
@@ -180,6 +207,7 @@ async function supervise(options: TestnetOptions, cmd: Command, stop: StopSwitch
       id: n.id,
       client: new TriadClient({ url: n.rpc, timeoutMs: PROGRESS_RPC_TIMEOUT_MS }),
       running: () => testnet.isRunning(n.name),
+      ...(n.byzantine !== undefined ? { byzantine: n.byzantine } : {}),
     })),
     { out, footer: () => (load === null ? undefined : loadLine(load)) },
   );
@@ -198,7 +226,10 @@ async function supervise(options: TestnetOptions, cmd: Command, stop: StopSwitch
     if (interrupted !== null) {
       await starting.catch(() => undefined);
     } else {
-      for (const n of testnet.nodes) say(`  ${n.name.padEnd(12)} ${n.role.padEnd(9)} rpc ${n.rpc}  p2p ${n.p2p}  pid ${n.pid ?? "-"}`);
+      for (const n of testnet.nodes) {
+        const byz = (n.byzantine?.length ?? 0) > 0 ? `  BYZANTINE ${n.byzantine!.join("+")}` : "";
+        say(`  ${n.name.padEnd(12)} ${n.role.padEnd(9)} rpc ${n.rpc}  p2p ${n.p2p}  pid ${n.pid ?? "-"}${byz}`);
+      }
       say(`wrote ${prepared.dir}/testnet.json; node logs in ${prepared.dir}/nodes/<name>/node.log; Ctrl-C stops the network`);
       if (options.load > 0) {
         load = await startLoad(prepared, options.load);
@@ -246,7 +277,9 @@ export function testnetCommand(): Command {
     .option("--epoch-length <e>", "dbft: blocks per epoch", parseWholeNumber)
     .option("--accounts <k>", "funded accounts (the load generator sends from them)", parseWholeNumber)
     .option("--load <txs>", "send this many transfers per second from the funded accounts (0: none)", parseWholeNumber, 0)
-    .option("--byzantine <spec>", "Byzantine validators, <index>:<behaviour>[+…] (not supported in testnet yet)")
+    .option("--byzantine <spec>", "Byzantine validators, <index>:<behaviour>[+…],… (see `triad sim --help`; at most f unless --allow-over-f)")
+    .option("--byzantine-seed <n>", `seed of the Byzantine behaviours, their shared attack plan and the twins' halves (default ${DEFAULT_TESTNET_BYZANTINE_SEED})`, parseWholeNumber)
+    .option("--allow-over-f", "allow more than f Byzantine validators (safety is then not guaranteed)")
     .option("--tick-ms <n>", "consensus tick length in ms (written to a new genesis; also passed to each node)", parseWholeNumber)
     .option("--duration <seconds>", "stop after this many seconds (default: run until Ctrl-C)", parseWholeNumber)
     .addOption(new Option("--log-level <level>", "node log level").choices(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"))

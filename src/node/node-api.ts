@@ -30,6 +30,7 @@ import type {
   NodeStatus,
   PeerInfo,
   SubmitResult,
+  TriadStatusInfo,
   TxPage,
   TxQuery,
   TxSearchResult,
@@ -68,6 +69,8 @@ export interface TriadNodeApiDeps {
   consensus(): ReplicaStatus | null;
   /** True while the node is catching up: the driver's syncer finds it well behind its peers. */
   syncing(): boolean;
+  /** The counters `triad_status` shows; without it the method is not enabled. */
+  triad?(): Pick<TriadStatusInfo, "byzantine" | "uptimeMs" | "viewChanges" | "faultsReported" | "faultsByPeer" | "messagesRefused" | "byzantineActs">;
   readonly logger: Logger;
 }
 
@@ -309,6 +312,15 @@ export class TriadNodeApi implements NodeApi {
       return { height, view: 0, phase: "idle", primary: this.deps.selection.primary(set, height, 0) };
     }
     return { height: s.height, view: s.view, phase: s.phase, primary: s.primary };
+  }
+
+  triadStatus(): TriadStatusInfo {
+    const counters = this.deps.triad?.();
+    if (counters === undefined) throw new Error("triad_status counters not wired");
+    const c = this.consensusState();
+    const next = this.deps.store.validatorsAt(this.deps.store.head().height + 1);
+    const role = !isMember(next, this.options.nodeKey) ? "observer" : c.primary === this.options.nodeKey ? "primary" : "backup";
+    return { ...counters, role, phase: c.phase, primary: c.primary ?? null };
   }
 
   signerMetrics(): JsonValue {

@@ -29,6 +29,8 @@ import { P2PHost, tryValidatorIdFromPeerId, type ConsensusCheck, type VerifyDoma
 import { RpcServer } from "../rpc/index.js";
 import { LevelBlockStore, LevelVoteStore } from "../store/index.js";
 import { homePaths, parseHostPort, type NodeConfig } from "./config.js";
+import { ByzantineNode, type NodeByzantineOptions } from "./byzantine-node.js";
+import { ConsensusCounters, sortedRecord } from "./consensus-counters.js";
 import { ConsensusTransport } from "./consensus-transport.js";
 import type { Logger } from "./logger.js";
 import { TriadNodeApi } from "./node-api.js";
@@ -48,6 +50,10 @@ export interface TriadNodeOptions {
   readonly syncCheckMs?: number;
   /** Blocks kept in the tx-by-sender index. Default 1000. */
   readonly txIndexBlocks?: number;
+  /** Run these behaviours of the simulator's catalogue on this node's actions (a test network). */
+  readonly byzantine?: NodeByzantineOptions;
+  /** Dial and admit only these validators (a twin's copy sees its part of the network only). */
+  readonly onlyPeers?: readonly ValidatorId[];
 }
 
 export interface TriadNodeDeps {
@@ -98,6 +104,7 @@ export class TriadNode {
   private tick: ReturnType<typeof setInterval> | null = null;
   private stopped: Promise<void> | null = null;
   private nodeInfo: NodeInfo | null = null;
+  private byzantine: ByzantineNode | null = null;
 
   constructor(
     private readonly options: TriadNodeOptions,
@@ -188,7 +195,10 @@ export class TriadNode {
 
     const signer = new Signer(key.secretKey);
 
-    const admission = new PeerAdmission(store, [...config.p2p.observers, ...peerKeysOf(config.p2p.peers)], genesis.selection.name === "dbft");
+    const only = this.options.onlyPeers === undefined ? null : new Set(this.options.onlyPeers);
+    // With --only-peers, the configured peers outside the list are neither dialled nor admitted.
+    const peers = only === null ? config.p2p.peers : config.p2p.peers.filter((addr) => peerKeysOf([addr]).every((k) => only.has(k)));
+    const admission = new PeerAdmission(store, [...config.p2p.observers, ...peerKeysOf(peers)], genesis.selection.name === "dbft", only);
     this.admission = admission;
     const isStale = (m: ConsensusMessage): boolean => m.height < store.head().height + 1;
     const isValidator = (id: ValidatorId): boolean => isMember(store.validatorsAt(store.head().height + 1), id);
@@ -196,7 +206,7 @@ export class TriadNode {
     const submitMessage = (message: ConsensusMessage): void => this.driver?.submit({ type: "message", message });
 
     const host = new P2PHost(
-      { chainId, secretKey: key.secretKey, listen: [config.p2p.listen], peers: config.p2p.peers },
+      { chainId, secretKey: key.secretKey, listen: [config.p2p.listen], peers },
       {
         logger,
         isAllowed: admission.isAllowed,
@@ -227,6 +237,25 @@ export class TriadNode {
     );
     this.transport = transport;
 
+    const counters = new ConsensusCounters(clock.now());
+    const byzantine =
+      this.options.byzantine === undefined
+        ? null
+        : new ByzantineNode(this.options.byzantine, {
+            chainId,
+            self: this.validatorKey,
+            genesisValidators: genesisInit(genesis).validators.members,
+            store,
+            selection,
+            sign: (domain, signChainId, payload) => signer.signDomain(domain, signChainId, payload),
+            signRaw: (message) => signer.sign(message),
+            verify: (domain, payload, signature, signerId) => cache.verify(domain, chainId, payload, signature, signerId),
+            transport,
+            viewChangeTimeoutMs: params.viewChangeTimeoutTicks * params.tickMs,
+          });
+    this.byzantine = byzantine;
+    if (byzantine !== null) this.warnByzantine("start");
+
     const headCheckTicks = Math.max(1, Math.round((this.options.syncCheckMs ?? 2_000) / params.tickMs));
     const driver = new Driver(
       { chainId, self: this.validatorKey, params, headCheckTicks },
@@ -242,7 +271,8 @@ export class TriadNode {
         },
         transport,
         clock,
-        events: { onAppended: (stored, source) => this.onAppended(stored, source) },
+        ...(byzantine === null ? {} : { filter: byzantine.filter }),
+        events: { onAppended: (stored, source) => this.onAppended(stored, source), onAction: counters.onAction },
         logger: logger.child({ module: "consensus" }),
       },
     );
@@ -275,6 +305,18 @@ export class TriadNode {
         },
         consensus: () => (this.driver === null ? null : this.driver.status()),
         syncing: () => driver.catchingUp,
+        triad: () => {
+          if (this.byzantine !== null) this.warnByzantine("status");
+          return {
+            byzantine: this.byzantine?.behaviours ?? [],
+            uptimeMs: clock.now() - counters.startedAt,
+            viewChanges: { ...counters.viewChanges },
+            faultsReported: sortedRecord(counters.faultsReported),
+            faultsByPeer: sortedRecord(counters.faultsByPeer),
+            messagesRefused: transport.refused,
+            byzantineActs: this.byzantine?.acted() ?? {},
+          };
+        },
         logger,
       },
     );
@@ -321,6 +363,16 @@ export class TriadNode {
     );
   }
 
+  /** Loud on purpose: a Byzantine node must never pass for an honest one in its logs. */
+  private warnByzantine(when: "start" | "status"): void {
+    const b = this.byzantine;
+    if (b === null) return;
+    this.log.warn(
+      { byzantine: b.behaviours, acted: b.acted(), byzantinePeers: this.options.byzantine?.peers, seed: this.options.byzantine?.seed, when },
+      `BYZANTINE: this node misbehaves on purpose (${b.behaviours.join("+")}); never run it on a network you care about`,
+    );
+  }
+
   private onAppended(stored: StoredBlock, source: "consensus" | "sync"): void {
     const h = stored.block.header;
     this.log.info({ height: h.height, hash: stored.block.id, view: h.view, txs: stored.block.txs.length, source }, "block appended");
@@ -354,6 +406,7 @@ export class TriadNode {
     };
     if (this.tick !== null) clearInterval(this.tick);
     this.tick = null;
+    this.byzantine?.stop();
     await step("rpc", () => this.rpc?.stop());
     // The transport first: it aborts a block fetch in flight, which the driver's stop awaits.
     await step("transport", () => this.transport?.stop());

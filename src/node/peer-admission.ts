@@ -32,6 +32,8 @@ export class PeerAdmission {
     private readonly store: Pick<BlockStore, "head" | "validatorsAt" | "state">,
     private readonly fixed: readonly ValidatorId[],
     private readonly dbft: boolean,
+    /** `--only-peers`: when set, nobody outside it is admitted, whatever the chain says. */
+    private readonly only: ReadonlySet<ValidatorId> | null = null,
   ) {
     this.refresh();
   }
@@ -48,6 +50,7 @@ export class PeerAdmission {
     this.lastCandidates = candidatesBytes;
     const next = new Set<ValidatorId>([...set.members, ...this.fixed]);
     if (this.dbft && candidatesBytes !== undefined) for (const c of dbftTally(state)) next.add(c.candidate);
+    if (this.only !== null) for (const id of next) if (!this.only.has(id)) next.delete(id);
     const changed = next.size !== this.allowed.size || [...next].some((id) => !this.allowed.has(id));
     this.allowed = next;
     return changed;

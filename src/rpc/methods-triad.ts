@@ -52,5 +52,30 @@ export function triadMethods(): MethodDef[] {
       handler: async (_p, { env }) => governance(await env.api.dbftCandidates(), "dbft", "dbft_getCandidates"),
     },
     { name: "consensus_getSignerMetrics", params: [], handler: async (_p, { env }) => env.api.signerMetrics() },
+    {
+      name: "triad_status",
+      params: [],
+      handler: async (_p, { env }): Promise<JsonValue> => {
+        const api = env.api;
+        if (api.triadStatus === undefined) throw new RpcError("METHOD_NOT_ENABLED", { reason: "this node does not count its consensus events", method: "triad_status" });
+        const [status, t] = await Promise.all([api.status(), api.triadStatus()]);
+        return {
+          node: { moniker: status.moniker, validator_id: status.validatorId, peer_id: status.nodeId, version: status.version },
+          role: t.role,
+          byzantine: [...t.byzantine],
+          height: status.height,
+          view: status.view,
+          phase: t.phase,
+          primary: t.primary,
+          syncing: status.syncing,
+          uptime_ms: t.uptimeMs,
+          view_changes: { ...t.viewChanges },
+          faults_reported: { ...t.faultsReported },
+          faults_by_peer: { ...t.faultsByPeer },
+          messages_refused: t.messagesRefused,
+          byzantine_acts: { ...t.byzantineActs },
+        };
+      },
+    },
   ];
 }

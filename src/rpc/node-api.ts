@@ -112,6 +112,23 @@ export interface SubmitResult {
 
 export type Unsubscribe = () => void;
 
+/** `triad_status`: who this node is and what it has seen since its process started. */
+export interface TriadStatusInfo {
+  readonly role: "primary" | "backup" | "observer";
+  /** The Byzantine behaviours this node runs ([] when honest). */
+  readonly byzantine: readonly string[];
+  readonly phase: string;
+  readonly primary: ValidatorId | null;
+  readonly uptimeMs: number;
+  readonly viewChanges: Readonly<Record<string, number>>;
+  readonly faultsReported: Readonly<Record<string, number>>;
+  readonly faultsByPeer: Readonly<Record<string, number>>;
+  /** Consensus messages refused before the core (signature, membership, chain, staleness). */
+  readonly messagesRefused: number;
+  /** What this node's behaviours did, by "behaviour:act" ({} when honest). */
+  readonly byzantineActs: Readonly<Record<string, number>>;
+}
+
 export interface NodeApi {
   readonly chainId: string;
   genesis(): Genesis;
@@ -155,6 +172,8 @@ export interface NodeApi {
   consensusState(): Awaitable<ConsensusInfo>;
   /** Per-validator signing counters (seal participation, …), JSON-ready. */
   signerMetrics(): Awaitable<JsonValue>;
+  /** `triad_status`; optional (a node without it answers METHOD_NOT_ENABLED). */
+  triadStatus?(): Awaitable<TriadStatusInfo>;
   /** A JSON view of a tx's payload (the registry's `toJSON`); optional. */
   describeTx?(tx: SignedTx): JsonObject;
 

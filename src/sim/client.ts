@@ -5,7 +5,7 @@
 // an account behind a nonce gap.
 import { kvPutKind, transferKind, type KeyPair, type ValidatorId, type StateView } from "../chain/index.js";
 import { dbftVoteKind } from "../consensus/selection/index.js";
-import type { Prng } from "./prng.js";
+import type { Prng } from "../byzantine/prng.js";
 import { offer, SimWallet, type TxBody, type TxSink } from "./wallet.js";
 
 export type { TxSink } from "./wallet.js";

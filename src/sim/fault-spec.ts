@@ -1,6 +1,6 @@
 // `--faults drop=0.2,dup=0.1,delay=5..80,partition,crash`: what the network and the machines do
 // wrong during the safety phase. The liveness phase turns all of it off (the VOPR's split).
-import { SimSpecError } from "./byzantine-spec.js";
+import { SimSpecError } from "../byzantine/byzantine-spec.js";
 
 export const PARTITION_KINDS = ["isolate", "halves", "one-way"] as const;
 export type PartitionKind = (typeof PARTITION_KINDS)[number];

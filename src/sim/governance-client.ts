@@ -23,7 +23,7 @@ import {
 } from "../chain/index.js";
 import { dbftCandidateKey, dbftRegisterKind, dbftVoteKey, dbftVoteKind, poaVoteKey, poaVoteKind, readPoaMembers, type ValidatorSelection } from "../consensus/selection/index.js";
 import { decodeIdList } from "../consensus/selection/id-list.js";
-import type { Prng } from "./prng.js";
+import type { Prng } from "../byzantine/prng.js";
 import { offer, SimWallet, type TxSink } from "./wallet.js";
 
 export const POA_CHANGE_KINDS = ["add-online", "add-offline", "remove-primary", "remove-offline", "remove-validator"] as const;

@@ -11,10 +11,8 @@ export {
   type BehaviourName,
   type ByzantineSpec,
   type ByzantineValidator,
-} from "./byzantine-spec.js";
+} from "../byzantine/index.js";
 export { FAULT_HELP, FAULT_NAMES, NO_FAULTS, PARTITION_KINDS, formatFaultSpec, parseFaultSpec, type FaultSpec, type PartitionKind } from "./fault-spec.js";
 export { INVARIANTS, type InvariantName, type Violation } from "./invariants.js";
-export { behaviourFilter, type BehaviourContext } from "./behaviours/index.js";
-export { AttackPlan } from "./attack-plan.js";
-export { Prng } from "./prng.js";
+export { behaviourFilter, AttackPlan, Prng, type BehaviourContext } from "../byzantine/index.js";
 export { EventQueue } from "./event-queue.js";

@@ -4,7 +4,7 @@
 // what reorder messages. Partitions block links between groups of slots from a start time until
 // they heal. The liveness phase calls `heal()`: loss, duplication and partitions end for good.
 import type { PartitionKind } from "./fault-spec.js";
-import type { Prng } from "./prng.js";
+import type { Prng } from "../byzantine/prng.js";
 
 export interface Partition {
   readonly kind: PartitionKind;

@@ -4,7 +4,7 @@
 // proposer standing (src/consensus/selection/proposer-standing.ts) must live with, so a run shows
 // whether a dead or flapping validator keeps costing view changes. The validator counts against
 // f, as a Byzantine one does, and the liveness target does not wait for it.
-import { SimSpecError } from "./byzantine-spec.js";
+import { SimSpecError } from "../byzantine/byzantine-spec.js";
 import type { Cluster, Slot } from "./cluster.js";
 
 export type OutageMode = "down" | "flap";

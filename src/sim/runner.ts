@@ -6,14 +6,14 @@
 // derived from the seed, so the summary is byte-identical for the same options.
 import { faultTolerance, toHex, VerifyCache, type ConsensusParams, type KeyPair, type ValidatorId } from "../chain/index.js";
 import type { ConsensusMessage } from "../consensus/messages.js";
-import { formatByzantineSpec, type ByzantineSpec } from "./byzantine-spec.js";
+import { formatByzantineSpec, type ByzantineSpec } from "../byzantine/byzantine-spec.js";
 import { Cluster, type SimEvent, type Slot } from "./cluster.js";
 import { formatFaultSpec, NO_FAULTS, type FaultSpec } from "./fault-spec.js";
 import { GovernanceClient, type SetChangeKind } from "./governance-client.js";
 import { InvariantChecker, type Violation } from "./invariants.js";
 import { randomPartition, VirtualNetwork } from "./network.js";
 import { formatOutageSpec, Outage, type OutageSpec } from "./outage.js";
-import { Prng } from "./prng.js";
+import { Prng } from "../byzantine/prng.js";
 import { extraValidatorKeys, observerKeys, simGenesis, simKey } from "./sim-genesis.js";
 
 export interface SimOptions {

@@ -4,10 +4,10 @@
 // sweep in `npm test` and `triad sim --random` draw from here, so a failing sweep case is
 // reproduced by its seed alone.
 import { faultTolerance } from "../chain/index.js";
-import { BEHAVIOURS, type BehaviourName, type ByzantineSpec } from "./byzantine-spec.js";
+import { BEHAVIOURS, type BehaviourName, type ByzantineSpec } from "../byzantine/byzantine-spec.js";
 import type { OutageSpec } from "./outage.js";
 import { NO_FAULTS, PARTITION_KINDS, type FaultSpec } from "./fault-spec.js";
-import { Prng } from "./prng.js";
+import { Prng } from "../byzantine/prng.js";
 import type { SimOptions } from "./runner.js";
 
 export interface ScenarioOptions {

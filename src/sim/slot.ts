@@ -7,7 +7,7 @@ import { MemoryBlockStore, MemoryVoteStore } from "../store/memory.js";
 import type { Action } from "../consensus/io.js";
 import type { ConsensusMessage } from "../consensus/messages.js";
 import type { Driver } from "../driver/driver.js";
-import type { BehaviourName } from "./byzantine-spec.js";
+import type { BehaviourName } from "../byzantine/byzantine-spec.js";
 import type { CheckedNode } from "./invariants.js";
 
 export type SimEvent =

@@ -6,13 +6,13 @@
 // seal with a forged signature, and a `bad-sync-server` peer lies (behaviours/bad-sync.ts): the
 // importing driver must refuse both and still catch up from the others.
 import type { Seal, ValidatorId } from "../chain/index.js";
-import type { AttackPlan } from "./attack-plan.js";
-import { badSyncAnswer } from "./behaviours/bad-sync.js";
+import type { AttackPlan } from "../byzantine/attack-plan.js";
+import { badSyncAnswer } from "../byzantine/behaviours/bad-sync.js";
 import { decodeMessage, encodeMessage, type ConsensusMessage } from "../consensus/messages.js";
 import type { PeerHead, SealedBlock, Transport } from "../driver/transport.js";
 import type { EventQueue } from "./event-queue.js";
 import type { VirtualNetwork } from "./network.js";
-import type { Prng } from "./prng.js";
+import type { Prng } from "../byzantine/prng.js";
 import type { SimEvent, Slot } from "./slot.js";
 
 export interface TransportCounters {

@@ -29,6 +29,14 @@ const nodeSchema = z
     pid: z.number().int().positive().nullable(),
     home: z.string().min(1),
     key: z.string().min(1),
+    /** Byzantine behaviours this node runs (`triad start --byzantine`); absent or [] when honest. */
+    byzantine: z.array(z.string().min(1)).optional(),
+    /** The seed of its behaviours and of the network's shared attack plan. */
+    byzantineSeed: z.number().int().nonnegative().optional(),
+    /** A twin's second process: the name of the node whose key it shares. */
+    twinOf: z.string().min(1).optional(),
+    /** `triad start --only-peers`: the validator ids a twin's copy connects to (its part of the network). */
+    onlyPeers: z.array(hexKey).optional(),
   })
   .strict();
 

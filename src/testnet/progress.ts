@@ -12,6 +12,8 @@ export interface ProgressNode {
   readonly client: TriadClient;
   /** False when the supervisor knows the process is not running. */
   readonly running: () => boolean;
+  /** Its Byzantine behaviours (the table marks the node), absent or [] when honest. */
+  readonly byzantine?: readonly string[];
 }
 
 export interface NodeSample {
@@ -170,17 +172,19 @@ export class ProgressMonitor {
     const out: string[] = [];
     if (this.options.header !== undefined) out.push(this.options.header);
     const byId = new Map(this.nodes.map((n) => [n.id, n.name]));
+    const byzantine = new Map(this.nodes.filter((n) => (n.byzantine?.length ?? 0) > 0).map((n) => [n.name, n.byzantine!.join("+")]));
     for (const s of samples) {
       const name = s.name.padEnd(nameWidth);
+      const marked = byzantine.has(s.name) ? `  BYZANTINE ${byzantine.get(s.name)!}` : "";
       if (!s.up) {
-        out.push(`${name}  down${s.error !== undefined && s.error !== "not running" ? ` (${s.error.slice(0, 60)})` : ""}  last height ${s.height}`);
+        out.push(`${name}  down${s.error !== undefined && s.error !== "not running" ? ` (${s.error.slice(0, 60)})` : ""}  last height ${s.height}${marked}`);
         continue;
       }
       const primary = s.primary === null ? "" : (byId.get(s.primary) ?? `${s.primary.slice(0, 8)}…`);
       const flags = [s.validatorId === null ? "follower" : "validator", s.catchingUp ? "catching up" : ""].filter(Boolean).join(", ");
       out.push(
         `${name}  height ${String(s.height).padStart(6)}  view ${String(s.view).padStart(3)}  ${s.phase.padEnd(12)}  ` +
-          `${s.txPerSecond.toFixed(1).padStart(7)} tx/s  peers ${s.peers ?? "-"}  primary ${primary}  ${flags}`,
+          `${s.txPerSecond.toFixed(1).padStart(7)} tx/s  peers ${s.peers ?? "-"}  primary ${primary}  ${flags}${marked}`,
       );
     }
     const footer = this.options.footer?.();

@@ -15,6 +15,8 @@ import { readKeyFile, writeKeyFile } from "../node/key-file.js";
 // identity.js, not index.js: the index pulls in libp2p itself, which every CLI command would then load.
 import { peerIdFromValidatorId } from "../p2p/identity.js";
 import { manifestPath, portOf, readManifest, TestnetError, writeManifest, type NodeRole, type TestnetManifest, type TestnetNodeInfo } from "./manifest.js";
+import type { ByzantineSpec } from "../byzantine/index.js";
+import { behavioursByName, DEFAULT_TESTNET_BYZANTINE_SEED, peersOf, splitForTwin, twinName } from "./byzantine-plan.js";
 import { runTriad } from "./node-process.js";
 import { freePorts } from "./ports.js";
 import { isProcessAlive } from "./scenario.js";
@@ -37,6 +39,10 @@ export interface TestnetSpec {
   readonly consensus?: Partial<ConsensusParams>;
   /** Extra `triad init` flags for every node. */
   readonly initArgs?: readonly string[];
+  /** Byzantine validators by genesis index (a `twins` validator gets a second node). */
+  readonly byzantine?: ByzantineSpec;
+  /** Seed of the behaviours, their shared attack plan and the twins' halves. */
+  readonly byzantineSeed?: number;
 }
 
 export interface PreparedTestnet {
@@ -121,6 +127,20 @@ interface PlannedNode {
   readonly role: NodeRole;
   readonly id: string;
   readonly key: string;
+  readonly byzantine?: string[];
+  readonly twinOf?: string;
+}
+
+/** Mark the Byzantine validators, and add the second process of each `twins` one after it. */
+function planByzantine(nodes: PlannedNode[], spec: TestnetSpec): PlannedNode[] {
+  if (spec.byzantine === undefined || spec.byzantine.length === 0) return nodes;
+  const byName = behavioursByName(spec.byzantine, nodes.filter((n) => n.role === "validator").map((n) => n.name));
+  return nodes.flatMap((n) => {
+    const behaviours = byName.get(n.name);
+    if (behaviours === undefined) return [n];
+    const marked = { ...n, byzantine: behaviours };
+    return behaviours.includes("twins") ? [marked, { ...marked, name: twinName(n.name), twinOf: n.name }] : [marked];
+  });
 }
 
 async function requireKey(dir: string, name: string, id: string): Promise<string> {
@@ -176,7 +196,8 @@ async function inBatches<T>(items: readonly T[], limit: number, fn: (item: T) =>
 }
 
 async function initNodes(dir: string, genesis: Genesis, insecure: boolean, spec: TestnetSpec): Promise<TestnetManifest> {
-  const planned = await planNodes(dir, genesis, insecure, spec);
+  const planned = planByzantine(await planNodes(dir, genesis, insecure, spec), spec);
+  const seed = spec.byzantineSeed ?? DEFAULT_TESTNET_BYZANTINE_SEED;
   const ports = await freePorts(planned.length * 2);
   const nodes: TestnetNodeInfo[] = planned.map((p, i) => {
     const nodeId = peerIdFromValidatorId(p.id).toString();
@@ -190,15 +211,25 @@ async function initNodes(dir: string, genesis: Genesis, insecure: boolean, spec:
       pid: null,
       home: join(dir, "nodes", p.name),
       key: p.key,
+      ...(p.byzantine === undefined ? {} : { byzantine: p.byzantine, byzantineSeed: seed }),
+      ...(p.twinOf === undefined ? {} : { twinOf: p.twinOf }),
     };
   });
+  // Each copy of a twin is connected to its own half of the other nodes (and admits only it).
+  const names = nodes.map((n) => n.name);
+  const splits = nodes.filter((n) => n.twinOf !== undefined).map((n) => splitForTwin(seed, n.twinOf!, names));
+  const peerLists = new Map(nodes.map((n) => [n.name, peersOf(n, nodes, splits)]));
+  for (const n of nodes) {
+    const only = peerLists.get(n.name)!.onlyPeers;
+    if (only !== undefined) n.onlyPeers = only;
+  }
   // The connection gater admits the current validators plus `p2p.observers`. Under DBFT any
   // candidate may be elected and any validator voted out, so every testnet node is listed.
   const followers = nodes.filter((n) => genesis.selection.name === "dbft" || n.role !== "validator").map((n) => n.id);
   const genesisPath = join(dir, GENESIS_FILE);
   await mkdir(join(dir, "nodes"), { recursive: true });
   await inBatches(nodes, INIT_CONCURRENCY, async (node) => {
-    const peers = nodes.filter((n) => n !== node).map((n) => n.p2p);
+    const peers = peerLists.get(node.name)!.peers.map((n) => n.p2p);
     const observers = followers.filter((id) => id !== node.id);
     const args = [
       "init",

@@ -2,6 +2,7 @@
 // only starts, watches and stops processes; the nodes find each other by the peers written
 // into their configs at init time. testnet.json is kept current with each node's pid.
 import { TestnetError, writeManifest, type TestnetManifest, type TestnetNodeInfo } from "./manifest.js";
+import { byzantineStartArgs } from "./byzantine-plan.js";
 import { NodeProcess, type NodeInfoFile, type ProcessExit } from "./node-process.js";
 import { TriadClient } from "../rpc/client.js";
 import type { PreparedTestnet } from "./setup.js";
@@ -35,7 +36,9 @@ export class Testnet {
     // A private copy: pids change as nodes come and go.
     this.manifest = structuredClone(prepared.manifest);
     for (const node of this.manifest.nodes) {
-      this.processes.set(node.name, new NodeProcess(node.name, node.home, { args: options.startArgs ?? [] }));
+      // A Byzantine node's behaviours and a twin copy's peers are per node (testnet.json keeps them).
+      const args = [...(options.startArgs ?? []), ...byzantineStartArgs(node, this.manifest.nodes)];
+      this.processes.set(node.name, new NodeProcess(node.name, node.home, { args }));
       this.clients.set(node.name, new TriadClient({ url: node.rpc, chainId: this.manifest.chainId }));
     }
   }

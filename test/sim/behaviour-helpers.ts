@@ -1,5 +1,5 @@
 // Shared by the behaviour tests: one pinned run, and the evidence that a behaviour acted.
-import { parseByzantineSpec } from "../../src/sim/byzantine-spec.js";
+import { parseByzantineSpec } from "../../src/byzantine/byzantine-spec.js";
 import { parseFaultSpec } from "../../src/sim/fault-spec.js";
 import type { SimOptions, SimSummary } from "../../src/sim/runner.js";
 

@@ -1,7 +1,7 @@
 // Determinism is the product: the same options give a byte-identical summary (trace included),
 // run after run and in any order; another seed gives another run.
 import { describe, expect, it } from "vitest";
-import { parseByzantineSpec } from "../../src/sim/byzantine-spec.js";
+import { parseByzantineSpec } from "../../src/byzantine/byzantine-spec.js";
 import { parseFaultSpec } from "../../src/sim/fault-spec.js";
 import { runSimulation, type SimOptions } from "../../src/sim/runner.js";
 import { randomScenario } from "../../src/sim/scenario.js";

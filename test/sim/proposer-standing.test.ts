@@ -4,7 +4,7 @@
 // a Byzantine primary that stays silent on half its turns stalls ever more rarely.
 import { describe, expect, it } from "vitest";
 import { backoffHeights, decayHeights, MAX_COUNTED_FAILURES } from "../../src/consensus/selection/index.js";
-import { parseByzantineSpec } from "../../src/sim/byzantine-spec.js";
+import { parseByzantineSpec } from "../../src/byzantine/byzantine-spec.js";
 import { parseFaultSpec } from "../../src/sim/fault-spec.js";
 import type { OutageSpec } from "../../src/sim/outage.js";
 import type { SimOptions, SimSummary } from "../../src/sim/runner.js";

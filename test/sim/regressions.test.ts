@@ -2,7 +2,7 @@
 // change to the scenario generator cannot silently retire them). Each says what it caught; each
 // was checked to fail again with its fix taken out.
 import { describe, it } from "vitest";
-import { parseByzantineSpec } from "../../src/sim/byzantine-spec.js";
+import { parseByzantineSpec } from "../../src/byzantine/byzantine-spec.js";
 import { parseFaultSpec } from "../../src/sim/fault-spec.js";
 import type { SimOptions } from "../../src/sim/runner.js";
 import { expectClean } from "./sweep-helpers.js";

@@ -4,7 +4,7 @@
 // exercise happened: the changes took effect, the offline validator was added, the primary was
 // removed, zero-weight registrants never got a seat, observers reached the target.
 import { describe, expect, it } from "vitest";
-import { parseByzantineSpec } from "../../src/sim/byzantine-spec.js";
+import { parseByzantineSpec } from "../../src/byzantine/byzantine-spec.js";
 import { parseFaultSpec } from "../../src/sim/fault-spec.js";
 import type { SetChangeKind } from "../../src/sim/governance-client.js";
 import type { SimOptions, SimSummary } from "../../src/sim/runner.js";

@@ -3,7 +3,7 @@
 // behaviour at n = 7 (f = 2); every fault kind alone; and a check that the random sweep's 500
 // seeds cover every size, module, behaviour and fault kind.
 import { describe, expect, it } from "vitest";
-import { BEHAVIOURS } from "../../src/sim/byzantine-spec.js";
+import { BEHAVIOURS } from "../../src/byzantine/byzantine-spec.js";
 import { parseFaultSpec } from "../../src/sim/fault-spec.js";
 import { randomScenario } from "../../src/sim/scenario.js";
 import { expectClean } from "./sweep-helpers.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { EventQueue } from "../../../src/sim/event-queue.js";
-import { Prng } from "../../../src/sim/prng.js";
+import { Prng } from "../../../src/byzantine/prng.js";
 
 describe("EventQueue", () => {
   it("pops in time order and advances virtual time", () => {

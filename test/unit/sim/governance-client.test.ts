@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { toHex, type SignedTx, type StateView } from "../../../src/chain/index.js";
 import { dbftVoteKind, genesisStateWrites, poaSelection, poaVoteKind } from "../../../src/consensus/selection/index.js";
 import { GovernanceClient, type SetChangeKind } from "../../../src/sim/governance-client.js";
-import { Prng } from "../../../src/sim/prng.js";
+import { Prng } from "../../../src/byzantine/prng.js";
 import { extraValidatorKeys, simGenesis } from "../../../src/sim/sim-genesis.js";
 
 function client(selection: "poa" | "dbft", n: number, byzantine: number[], kinds: SetChangeKind[], seed = 1) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { randomPartition, VirtualNetwork } from "../../../src/sim/network.js";
-import { Prng } from "../../../src/sim/prng.js";
+import { Prng } from "../../../src/byzantine/prng.js";
 
 const calm = { drop: 0, duplicate: 0, delayMs: { min: 2, max: 9 } };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SimSpecError } from "../../../src/sim/byzantine-spec.js";
+import { SimSpecError } from "../../../src/byzantine/byzantine-spec.js";
 import { formatOutageSpec, parseOutageSpec } from "../../../src/sim/outage.js";
 
 describe("outage spec", () => {

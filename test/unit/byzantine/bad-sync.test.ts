@@ -4,8 +4,8 @@ import { makeSeal, SealError, verifySeal, type Block } from "../../../src/chain/
 import { validatorSet } from "../../../src/chain/validator-set.js";
 import { commitPayload } from "../../../src/chain/seal.js";
 import type { SealedBlock } from "../../../src/driver/transport.js";
-import { badSyncAnswer, BAD_SYNC_ANSWERS, type BadSyncAnswer } from "../../../src/sim/behaviours/index.js";
-import { Prng } from "../../../src/sim/prng.js";
+import { badSyncAnswer, BAD_SYNC_ANSWERS, type BadSyncAnswer } from "../../../src/byzantine/behaviours/index.js";
+import { Prng } from "../../../src/byzantine/prng.js";
 import { CHAIN_ID, GENESIS_HASH, makeKeys, makeTestBlock } from "../consensus/harness.js";
 
 const keys = makeKeys(4);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Prng } from "../../../src/sim/prng.js";
+import { Prng } from "../../../src/byzantine/prng.js";
 
 describe("Prng", () => {
   it("is a pure function of its seed", () => {

@@ -3,7 +3,8 @@
 // way out. A behaviour signs only with its own validator's key: `forge` shows that a message
 // claiming to be from someone else cannot carry a valid signature. `twins` and `bad-sync-server`
 // are no filters: the cluster runs two honest drivers with one key, and the virtual transport
-// serves lies to sync requests (see cluster.ts and virtual-transport.ts).
+// serves lies to sync requests (see src/sim/cluster.ts and src/sim/virtual-transport.ts); a real
+// node runs twins as two processes (src/testnet/setup.ts).
 //
 // One file per family: classic.ts (caught by first checks), split.ts (coordinated equivocation
 // and withholding, through the run's AttackPlan), header-view.ts (lies about views that pass the

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BEHAVIOUR_HELP, BEHAVIOURS, formatByzantineSpec, parseByzantineSpec, SimSpecError } from "../../../src/sim/byzantine-spec.js";
+import { BEHAVIOUR_HELP, BEHAVIOURS, formatByzantineSpec, parseByzantineSpec, SimSpecError } from "../../../src/byzantine/byzantine-spec.js";
 import { FAULT_HELP, FAULT_NAMES, formatFaultSpec, NO_FAULTS, parseFaultSpec } from "../../../src/sim/fault-spec.js";
 
 describe("parseByzantineSpec", () => {

@@ -5,9 +5,9 @@ import { validatorSet } from "../../../src/chain/validator-set.js";
 import type { Action } from "../../../src/consensus/io.js";
 import { decodeMessage, encodeMessage, MAX_VIEW, type ViewChange } from "../../../src/consensus/messages.js";
 import { Replica } from "../../../src/consensus/replica.js";
-import { AttackPlan } from "../../../src/sim/attack-plan.js";
-import { behaviourFilter, type BehaviourContext } from "../../../src/sim/behaviours/index.js";
-import { Prng } from "../../../src/sim/prng.js";
+import { AttackPlan } from "../../../src/byzantine/attack-plan.js";
+import { behaviourFilter, type BehaviourContext } from "../../../src/byzantine/behaviours/index.js";
+import { Prng } from "../../../src/byzantine/prng.js";
 import { CHAIN_ID, cryptoFor, GENESIS_HASH, makeKeys, PARAMS, roundRobin, type Key } from "../consensus/harness.js";
 
 const keys = makeKeys(4);

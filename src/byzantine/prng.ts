@@ -1,4 +1,4 @@
-// The simulator's only source of randomness: sfc32 (Chris Doty-Humphrey's small fast counter
+// The simulator's only source of randomness (and a Byzantine node's): sfc32 (Chris Doty-Humphrey's small fast counter
 // generator, 128-bit state, passes PractRand) seeded from one 32-bit seed through splitmix32.
 // Every component draws from its own `fork(label)`, so adding a draw in one place (say, the
 // client) never shifts the numbers another place (say, the network) sees for the same seed.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { makeBlock, txRoot } from "../../../src/chain/index.js";
-import { AttackPlan } from "../../../src/sim/attack-plan.js";
-import { Prng } from "../../../src/sim/prng.js";
+import { AttackPlan } from "../../../src/byzantine/attack-plan.js";
+import { Prng } from "../../../src/byzantine/prng.js";
 
 const members = ["a1", "b2", "c3", "d4", "e5", "f6", "g7"];
 const byzantine = ["c3", "f6"];
