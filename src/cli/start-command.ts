@@ -19,6 +19,8 @@ interface StartOptions {
   tickMs?: number;
   viewChangeTimeoutTicks?: number;
   emptyBlockIntervalTicks?: number;
+  unsafe?: boolean;
+  faultSeed?: number;
 }
 
 /** How long a clean stop may take before the process exits anyway. */
@@ -36,6 +38,8 @@ function flagOverrides(o: StartOptions): Record<string, unknown> {
     "consensus.tick_ms": o.tickMs,
     "consensus.view_change_timeout_ticks": o.viewChangeTimeoutTicks,
     "consensus.empty_block_interval_ticks": o.emptyBlockIntervalTicks,
+    "rpc.unsafe": o.unsafe,
+    "p2p.fault_seed": o.faultSeed,
   };
 }
 
@@ -98,5 +102,7 @@ export function startCommand(): Command {
     .option("--tick-ms <ms>", "consensus tick length (overrides the genesis value)", parseWholeNumber)
     .option("--view-change-timeout-ticks <n>", "first view-change timeout in ticks (overrides the genesis value)", parseWholeNumber)
     .option("--empty-block-interval-ticks <n>", "ticks before the primary proposes an empty block (overrides the genesis value)", parseWholeNumber)
+    .option("--unsafe", "serve the unsafe_net_* fault-injection RPC methods (test networks only)")
+    .option("--fault-seed <n>", "seed of the injected faults' random draws (default: from the node key)", parseWholeNumber)
     .action((options: StartOptions) => start(options));
 }
