@@ -9,6 +9,7 @@ import { parseByzantineSpec } from "../sim/byzantine-spec.js";
 import { LoadGenerator } from "../testnet/load-generator.js";
 import { PROGRESS_RPC_TIMEOUT_MS, ProgressMonitor, type NodeSample } from "../testnet/progress.js";
 import { TriadClient } from "../rpc/client.js";
+import { ControlServer } from "../testnet/control-server.js";
 import { prepareTestnet, type PreparedTestnet } from "../testnet/setup.js";
 import { Testnet } from "../testnet/testnet.js";
 import { CliError } from "./cli-error.js";
@@ -172,6 +173,8 @@ async function supervise(options: TestnetOptions, cmd: Command, stop: StopSwitch
   const startArgs = ["--log-level", options.logLevel, ...(options.tickMs !== undefined ? ["--tick-ms", String(options.tickMs)] : [])];
   const testnet = new Testnet(prepared, { startArgs, stopGraceMs: STOP_GRACE_MS });
   stop.testnet = testnet;
+  // `triad net kill|restart|pause|resume` reach the processes through this (URL in testnet.json).
+  const control = new ControlServer(testnet);
   let load: LoadGenerator | null = null;
   const monitor = new ProgressMonitor(
     testnet.nodes.map((n) => ({
@@ -198,6 +201,7 @@ async function supervise(options: TestnetOptions, cmd: Command, stop: StopSwitch
     if (interrupted !== null) {
       await starting.catch(() => undefined);
     } else {
+      await testnet.setControl(await control.start());
       for (const n of testnet.nodes) say(`  ${n.name.padEnd(12)} ${n.role.padEnd(9)} rpc ${n.rpc}  p2p ${n.p2p}  pid ${n.pid ?? "-"}`);
       say(`wrote ${prepared.dir}/testnet.json; node logs in ${prepared.dir}/nodes/<name>/node.log; Ctrl-C stops the network`);
       if (options.load > 0) {
@@ -219,6 +223,8 @@ async function supervise(options: TestnetOptions, cmd: Command, stop: StopSwitch
     await monitor.stop();
     // The last word from the nodes while they still answer.
     if (failure === null) final = await monitor.poll().catch(() => []);
+    await control.stop();
+    await testnet.setControl(null).catch(() => undefined);
     await testnet.stop();
   }
   if (failure !== null) throw failure;
