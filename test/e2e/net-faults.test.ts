@@ -101,6 +101,8 @@ describe("triad net", () => {
       return others.every((i) => h[i]! >= target) ? true : undefined;
     }, { timeoutMs: 30_000 });
     expect(paused).toBeLessThan(target);
+    // Frozen, not just slow: its RPC does not answer at all (the client gives up after 2 s).
+    expect((await heights())[2]).toBe(-1);
     await net("resume", "2");
     await waitFor(`validator-2 at ${target}`, async () => ((await heights())[2]! >= target ? true : undefined), { timeoutMs: 30_000 });
     expect((await supervisor.states())["validator-2"]).toBe("running");
