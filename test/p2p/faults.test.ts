@@ -3,18 +3,21 @@
 // stays up, and clearing a partition dials the peer again at once (not on the redial timer).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeSignedTx, isMember, toHex, type SignedTx, type ValidatorId } from "../../src/chain/index.js";
+import type { ConsensusMessage } from "../../src/consensus/messages.js";
 import { FaultLayer, P2PError, P2PHost } from "../../src/p2p/index.js";
-import { CHAIN_ID, emptyStore, guard, Inbox, key, logger, STALE_BELOW, transfer, until, validatorIds, validators } from "./helpers.js";
+import { CHAIN_ID, emptyStore, guard, Inbox, key, logger, prepare, STALE_BELOW, transfer, until, validatorIds, validators } from "./helpers.js";
 
 interface FaultHost {
   readonly host: P2PHost;
   readonly id: ValidatorId;
   readonly faults: FaultLayer;
   readonly txs: Inbox<{ tx: SignedTx; from: ValidatorId }>;
+  readonly consensus: Inbox<{ message: ConsensusMessage; from: ValidatorId }>;
 }
 
 async function start(i: number, peers: readonly string[], targets: readonly ValidatorId[]): Promise<FaultHost> {
   const txs = new Inbox<{ tx: SignedTx; from: ValidatorId }>();
+  const consensus = new Inbox<{ message: ConsensusMessage; from: ValidatorId }>();
   const faults = new FaultLayer({ seed: i + 1 });
   const host = new P2PHost(
     {
@@ -33,14 +36,14 @@ async function start(i: number, peers: readonly string[], targets: readonly Vali
       isAllowed: (id) => validatorIds.includes(id),
       isValidator: (id) => isMember(validators, id),
       isStale: (m) => m.height < STALE_BELOW,
-      onConsensusMessage: () => undefined,
+      onConsensusMessage: (message, from) => consensus.push({ message, from }),
       onTx: (bytes, from) => txs.push({ tx: decodeSignedTx(bytes), from }),
       relayTargets: () => targets,
       store: emptyStore,
     },
   );
   await host.start();
-  return { host, id: toHex(key(i).publicKey), faults, txs };
+  return { host, id: toHex(key(i).publicKey), faults, txs, consensus };
 }
 
 function connected(a: FaultHost, b: FaultHost): boolean {
@@ -86,6 +89,22 @@ describe("fault layer between real hosts", () => {
     a.host.relayTx(after.bytes);
     await b.txs.next("B to get the tx sent after the clear", (e) => e.tx.id === after.id);
     expect(b.txs.items.map((e) => e.tx.id)).not.toContain(blocked.id);
+  });
+
+  it("gossip from a blocked propagation source is ignored, not delivered", async () => {
+    const node = b.host.libp2p;
+    await until("B to see A on the consensus topic", () => b.host.topicPeers("consensus").includes(a.id), [node, node.services.pubsub as unknown as EventTarget], ["subscription-change", "peer:identify"]);
+    b.faults.set([a.id], "in", { block: true });
+    const first = prepare(key(0), 10, { tag: "blocked" });
+    await a.host.publishConsensus(first);
+    await c.consensus.next("C to get the gossip", (e) => e.message.type === "prepare" && e.message.blockHash.every((x, i) => x === first.blockHash[i]));
+    b.faults.clear();
+    const second = prepare(key(0), 11, { tag: "open" });
+    await a.host.publishConsensus(second);
+    await b.consensus.next("B to get the gossip sent after the clear, from A", (e) => e.from === a.id && e.message.height === 11);
+    // Sent first on the same A→B stream, the blocked copy would have been delivered before it.
+    expect(b.consensus.items.some((e) => e.from === a.id && e.message.height === 10)).toBe(false);
+    expect(b.faults.counters()[a.id]!.blocked).toBeGreaterThanOrEqual(1);
   });
 
   it("a two-way block closes the connection and refuses dials and sync; clearing it reconnects at once", async () => {
