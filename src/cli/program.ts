@@ -12,6 +12,7 @@ import { blockCommand, statusCommand, validatorsCommand } from "./query-command.
 import { txCommand } from "./tx-command.js";
 import { testnetCommand } from "./testnet-command.js";
 import { checkCommand } from "./check-command.js";
+import { netCommand } from "./net-command.js";
 import { simCommand } from "./sim-command.js";
 import { benchCommand } from "./bench-command.js";
 import { scenarioCommand } from "./scenario-command.js";
@@ -21,6 +22,7 @@ const commands: readonly (() => Command)[] = [
   genesisCommand,
   simCommand,
   testnetCommand,
+  netCommand,
   checkCommand,
   scenarioCommand,
   benchCommand,

@@ -24,6 +24,8 @@ interface StartOptions {
   byzantineSeed?: number;
   byzantinePeers?: string[];
   onlyPeers?: string[];
+  unsafe?: boolean;
+  faultSeed?: number;
 }
 
 /** The seed when `--byzantine` comes without `--byzantine-seed` (testnets pass theirs). */
@@ -55,6 +57,8 @@ function flagOverrides(o: StartOptions): Record<string, unknown> {
     "consensus.tick_ms": o.tickMs,
     "consensus.view_change_timeout_ticks": o.viewChangeTimeoutTicks,
     "consensus.empty_block_interval_ticks": o.emptyBlockIntervalTicks,
+    "rpc.unsafe": o.unsafe,
+    "p2p.fault_seed": o.faultSeed,
   };
 }
 
@@ -134,5 +138,7 @@ export function startCommand(): Command {
     .option("--byzantine-seed <n>", `seed of the Byzantine behaviours and the attack plan (default ${DEFAULT_BYZANTINE_SEED})`, parseWholeNumber)
     .option("--byzantine-peers <ids>", "comma-separated ids of every Byzantine validator of the network (they share one attack plan)", parseValidatorIds)
     .option("--only-peers <ids>", "comma-separated validator ids: dial and admit only these peers (a twin's copy)", parseValidatorIds)
+    .option("--unsafe", "serve the unsafe_net_* fault-injection RPC methods (test networks only)")
+    .option("--fault-seed <n>", "seed of the injected faults' random draws (default: from the node key)", parseWholeNumber)
     .action((options: StartOptions) => start(options));
 }

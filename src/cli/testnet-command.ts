@@ -10,6 +10,7 @@ import { DEFAULT_TESTNET_BYZANTINE_SEED } from "../testnet/byzantine-plan.js";
 import { LoadGenerator } from "../testnet/load-generator.js";
 import { PROGRESS_RPC_TIMEOUT_MS, ProgressMonitor, type NodeSample } from "../testnet/progress.js";
 import { TriadClient } from "../rpc/client.js";
+import { ControlServer } from "../testnet/control-server.js";
 import { prepareTestnet, type PreparedTestnet } from "../testnet/setup.js";
 import { Testnet } from "../testnet/testnet.js";
 import { CliError } from "./cli-error.js";
@@ -199,6 +200,8 @@ async function supervise(options: TestnetOptions, cmd: Command, stop: StopSwitch
   const startArgs = ["--log-level", options.logLevel, ...(options.tickMs !== undefined ? ["--tick-ms", String(options.tickMs)] : [])];
   const testnet = new Testnet(prepared, { startArgs, stopGraceMs: STOP_GRACE_MS });
   stop.testnet = testnet;
+  // `triad net kill|restart|pause|resume` reach the processes through this (URL in testnet.json).
+  const control = new ControlServer(testnet);
   let load: LoadGenerator | null = null;
   const monitor = new ProgressMonitor(
     testnet.nodes.map((n) => ({
@@ -226,6 +229,7 @@ async function supervise(options: TestnetOptions, cmd: Command, stop: StopSwitch
     if (interrupted !== null) {
       await starting.catch(() => undefined);
     } else {
+      await testnet.setControl(await control.start());
       for (const n of testnet.nodes) {
         const byz = (n.byzantine?.length ?? 0) > 0 ? `  BYZANTINE ${n.byzantine!.join("+")}` : "";
         say(`  ${n.name.padEnd(12)} ${n.role.padEnd(9)} rpc ${n.rpc}  p2p ${n.p2p}  pid ${n.pid ?? "-"}${byz}`);
@@ -250,6 +254,8 @@ async function supervise(options: TestnetOptions, cmd: Command, stop: StopSwitch
     await monitor.stop();
     // The last word from the nodes while they still answer.
     if (failure === null) final = await monitor.poll().catch(() => []);
+    await control.stop();
+    await testnet.setControl(null).catch(() => undefined);
     await testnet.stop();
   }
   if (failure !== null) throw failure;

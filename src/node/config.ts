@@ -28,6 +28,8 @@ export const configSchema = z
         peers: z.array(z.string()).max(1024).default([]),
         /** Non-validator peers (ids) admitted by the connection gater. */
         observers: z.array(hexKey).max(1024).default([]),
+        /** Seed of the injected-fault draws (--unsafe only); absent: derived from the node key. */
+        fault_seed: z.number().int().min(0).max(0xffffffff).optional(),
       })
       .strict()
       .default({ listen: "/ip4/127.0.0.1/tcp/26656", peers: [], observers: [] }),
@@ -39,9 +41,11 @@ export const configSchema = z
         max_batch_length: z.number().int().min(1).max(10_000).default(100),
         max_subscriptions_per_client: z.number().int().min(1).max(1000).default(10),
         max_clients: z.number().int().min(1).max(10_000).default(100),
+        /** Serve the unsafe_net_* fault-injection methods (CometBFT's rpc.unsafe). Test networks only. */
+        unsafe: z.boolean().default(false),
       })
       .strict()
-      .default({ listen: "127.0.0.1:26657", max_body_bytes: 1024 * 1024, max_batch_length: 100, max_subscriptions_per_client: 10, max_clients: 100 }),
+      .default({ listen: "127.0.0.1:26657", max_body_bytes: 1024 * 1024, max_batch_length: 100, max_subscriptions_per_client: 10, max_clients: 100, unsafe: false }),
     consensus: z
       .object({
         /** Overrides of the genesis consensus timing (0 = use the genesis value). */

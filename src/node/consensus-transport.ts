@@ -11,7 +11,7 @@
 import type { ValidatorId } from "../chain/index.js";
 import { encodeMessage, MAX_MESSAGE_BYTES, type ConsensusMessage } from "../consensus/index.js";
 import type { PeerHead, SealedBlock, Transport } from "../driver/index.js";
-import { checkConsensusData, TxRelay, type AllowList, type ConsensusCheck, type P2PHost, type TxRelayStats } from "../p2p/index.js";
+import { ANY_PEER, checkConsensusData, TxRelay, type AllowList, type ConsensusCheck, type P2PHost, type TxRelayStats } from "../p2p/index.js";
 import type { Logger } from "./logger.js";
 
 export function consensusStreamProtocol(chainId: string): string {
@@ -157,11 +157,18 @@ export class ConsensusTransport implements Transport {
       this.log.error({ err, type: message.type }, "cannot encode our own consensus message");
       return;
     }
-    if (to !== null) {
+    const faults = host.faults;
+    if (faults?.active === true) {
+      // Per message and peer: each copy meets its own link's fault.
+      for (const peer of to !== null ? [to] : this.deps.validators()) {
+        if (peer !== host.validatorId) faults.route(peer, "out", () => void streams.relayTo([peer], bytes));
+      }
+      // Gossip cannot be faulted per receiver; an isolated node publishes nothing.
+      if (to !== null || faults.fault(ANY_PEER, "out")?.block === true) return;
+    } else if (to !== null) {
       streams.relayTo([to], bytes);
       return;
-    }
-    streams.relay(bytes);
+    } else streams.relay(bytes);
     // Gossip for the observers. A repeat of the same bytes is dropped by gossipsub's seen-cache
     // (its message id is the content hash), so observers get each message once.
     host.publishConsensusBytes(bytes).catch((err: unknown) => this.log.debug({ err: (err as Error).message, type: message.type }, "publish failed"));
@@ -169,6 +176,12 @@ export class ConsensusTransport implements Transport {
 
   /** A message from a peer's stream: the gossip validator's checks, then the driver. */
   private admit(bytes: Uint8Array, from: ValidatorId): void {
+    const faults = this.deps.host.faults;
+    if (faults?.active === true) faults.route(from, "in", () => this.admitChecked(bytes, from));
+    else this.admitChecked(bytes, from);
+  }
+
+  private admitChecked(bytes: Uint8Array, from: ValidatorId): void {
     const verdict = checkConsensusData(bytes, this.deps.check);
     if (verdict.result !== "accept") {
       this.refused++;

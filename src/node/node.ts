@@ -25,7 +25,7 @@ import {
 import type { ConsensusMessage } from "../consensus/index.js";
 import { chainRegistry, genesisStateWrites, selectionFor } from "../consensus/selection/index.js";
 import { Driver } from "../driver/index.js";
-import { P2PHost, tryValidatorIdFromPeerId, type ConsensusCheck, type VerifyDomainFn } from "../p2p/index.js";
+import { FaultLayer, faultSeedOf, P2PHost, tryValidatorIdFromPeerId, type ConsensusCheck, type VerifyDomainFn } from "../p2p/index.js";
 import { RpcServer } from "../rpc/index.js";
 import { LevelBlockStore, LevelVoteStore } from "../store/index.js";
 import { homePaths, parseHostPort, type NodeConfig } from "./config.js";
@@ -205,10 +205,16 @@ export class TriadNode {
     const check: ConsensusCheck = { chainId, isStale, isValidator, verify };
     const submitMessage = (message: ConsensusMessage): void => this.driver?.submit({ type: "message", message });
 
+    // Injected network faults exist only on an --unsafe node (test networks).
+    const faults = config.rpc.unsafe
+      ? new FaultLayer({ seed: config.p2p.fault_seed ?? faultSeedOf(this.validatorKey), onError: (err) => this.log.error({ err }, "delayed delivery failed") })
+      : undefined;
+    if (faults !== undefined) this.log.warn("--unsafe: the unsafe_net_* RPC methods can inject network faults into this node");
     const host = new P2PHost(
       { chainId, secretKey: key.secretKey, listen: [config.p2p.listen], peers },
       {
         logger,
+        faults,
         isAllowed: admission.isAllowed,
         isValidator,
         isStale,
@@ -338,7 +344,7 @@ export class TriadNode {
           maxSubscriptionsPerClient: config.rpc.max_subscriptions_per_client,
           maxClients: config.rpc.max_clients,
         },
-        { api, logger },
+        { api, logger, unsafe: faults },
       );
       this.rpc = rpc;
       const bound = await rpc.start();

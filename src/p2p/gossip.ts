@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import { fromHex, sha256, utf8, verifyDomain, type ValidatorId } from "../chain/index.js";
 import { decodeMessage, encodeMessage, MAX_MESSAGE_BYTES, signedPayload, type ConsensusMessage } from "../consensus/messages.js";
 import { P2PError } from "./errors.js";
+import type { FaultDecision, FaultLayer } from "./fault-layer.js";
 import { tryValidatorIdFromPeerId } from "./identity.js";
 import { ownedBytes } from "./wire-bytes.js";
 
@@ -130,6 +131,8 @@ export interface GossipDeps {
   /** An accepted consensus message; `from` is the relaying peer, the author is `message.from`. */
   onConsensusMessage(message: ConsensusMessage, from: ValidatorId): void | Promise<void>;
   onInvalid?(event: InvalidGossip): void;
+  /** Injected faults, applied by propagation source: a dropped or blocked message is IGNOREd. */
+  readonly faults?: FaultLayer;
 }
 
 export class GossipRouter {
@@ -139,6 +142,8 @@ export class GossipRouter {
   // Validated payloads, keyed by the gossipsub Message object: the validator and the delivery
   // event see the same object, so each payload is decoded (and verified) exactly once.
   private readonly accepted = new WeakMap<Message, ConsensusMessage>();
+  // A fault's delay or duplicate, decided in the validator and carried out at delivery.
+  private readonly faulted = new WeakMap<Message, { from: ValidatorId; decision: FaultDecision }>();
   private started = false;
   private subscribed = true;
 
@@ -223,6 +228,16 @@ export class GossipRouter {
   }
 
   private validate(kind: GossipKind, peer: PeerId, msg: Message): TopicValidatorResult {
+    const faults = this.deps.faults;
+    if (faults?.active === true) {
+      const source = tryValidatorIdFromPeerId(peer);
+      if (source !== null) {
+        const decision = faults.decide(source, "in");
+        // Not the sender's fault: IGNORE forwards nothing and costs the relay no score.
+        if (decision.copies === 0) return TopicValidatorResult.Ignore;
+        if (decision.copies !== 1 || decision.delayMs !== 0) this.faulted.set(msg, { from: source, decision });
+      }
+    }
     let verdict: GossipVerdict<ConsensusMessage>;
     try {
       verdict = checkConsensusData(ownedBytes(msg.data), this.check);
@@ -254,11 +269,21 @@ export class GossipRouter {
     this.accepted.delete(msg);
     const from = tryValidatorIdFromPeerId(propagationSource);
     if (from === null) return; // the gater admits only ed25519 peers; unreachable in practice
+    const faulted = this.faulted.get(msg);
+    if (faulted !== undefined && this.deps.faults !== undefined) {
+      this.faulted.delete(msg);
+      this.deps.faults.apply(faulted.from, faulted.decision, () => this.deliver(value, from, msg.topic));
+      return;
+    }
+    this.deliver(value, from, msg.topic);
+  };
+
+  private deliver(value: ConsensusMessage, from: ValidatorId, topic: string): void {
     try {
       const done = this.deps.onConsensusMessage(value, from);
-      if (done instanceof Promise) done.catch((err: unknown) => this.log.error({ err, topic: msg.topic }, "gossip handler failed"));
+      if (done instanceof Promise) done.catch((err: unknown) => this.log.error({ err, topic }, "gossip handler failed"));
     } catch (err) {
-      this.log.error({ err, topic: msg.topic }, "gossip handler threw");
+      this.log.error({ err, topic }, "gossip handler threw");
     }
-  };
+  }
 }

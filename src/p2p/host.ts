@@ -15,6 +15,7 @@ import type { Logger } from "pino";
 import { keyPairFromSecret, toHex, type ChainHead, type ValidatorId } from "../chain/index.js";
 import type { ConsensusMessage } from "../consensus/messages.js";
 import { P2PError } from "./errors.js";
+import type { FaultLayer } from "./fault-layer.js";
 import { createConnectionGater, isPeerAllowed, type AllowList } from "./gater.js";
 import { GossipRouter, gossipsubOptions, type GossipDeps, type GossipKind } from "./gossip.js";
 import { libp2pPrivateKey, parsePeer, peerIdFromValidatorId, tryValidatorIdFromPeerId } from "./identity.js";
@@ -72,6 +73,8 @@ export interface P2PHostDeps extends Omit<GossipDeps, "pubsub"> {
   readonly store: SyncStore;
   /** Aborting it stops the host. */
   readonly signal?: AbortSignal;
+  /** Injected network faults (a node started with --unsafe); the host stops its timers on stop. */
+  readonly faults?: FaultLayer;
 }
 
 interface ConfiguredPeer {
@@ -94,7 +97,10 @@ export class P2PHost {
   private timer: ReturnType<typeof setInterval> | null = null;
   private state: "new" | "starting" | "running" | "stopped" = "new";
   private booting: Promise<void> | null = null;
-  private readonly allowed: AllowList = (id) => this.deps.isAllowed(id);
+  // A partitioned peer (blocked both ways by the fault layer) is refused like one not allowed:
+  // the gater denies it and enforceAllowList closes its connections.
+  private readonly allowed: AllowList = (id) => this.deps.isAllowed(id) && !(this.faults?.isPartitioned(id) ?? false);
+  readonly faults: FaultLayer | null;
 
   constructor(
     options: P2PHostOptions,
@@ -105,6 +111,8 @@ export class P2PHost {
     this.peerId = peerIdFromValidatorId(this.validatorId);
     this.log = deps.logger.child({ module: "p2p" });
     for (const addr of options.peers) this.configure(addr);
+    this.faults = deps.faults ?? null;
+    this.faults?.onChange(() => this.onFaultsChanged());
   }
 
   /** Start listening, dial the configured peers, join the topics and serve sync. Once only. */
@@ -166,7 +174,7 @@ export class P2PHost {
     // Deps are called through arrows so a node may pass methods that rely on `this`.
     this.sync = new SyncProtocol(
       { ...opts.sync, chainId: opts.chainId },
-      { libp2p: node, store: deps.store, isAllowed: this.allowed, logger: deps.logger },
+      { libp2p: node, store: deps.store, isAllowed: this.allowed, logger: deps.logger, faults: deps.faults },
     );
     this.gossip = new GossipRouter(
       { chainId: opts.chainId },
@@ -178,6 +186,7 @@ export class P2PHost {
         verify: deps.verify,
         onConsensusMessage: (m, from) => deps.onConsensusMessage(m, from),
         onInvalid: (event) => deps.onInvalid?.(event),
+        faults: deps.faults,
       },
     );
     this.relay = new TxRelay(
@@ -189,6 +198,7 @@ export class P2PHost {
         targets: () => deps.relayTargets(),
         admit: (tx, from) => deps.onTx(tx, from),
         logger: deps.logger,
+        faults: deps.faults,
       },
     );
     await this.sync.start();
@@ -208,6 +218,7 @@ export class P2PHost {
     this.state = "stopped";
     this.stopping.abort(new P2PError("NOT_STARTED", "p2p host stopped"));
     if (this.timer !== null) clearInterval(this.timer);
+    this.faults?.stop();
     this.deps.signal?.removeEventListener("abort", this.onAbort);
     this.gossip?.stop();
     await this.relay?.stop();
@@ -311,6 +322,15 @@ export class P2PHost {
         await c.close().catch((err: unknown) => c.abort(err as Error));
       });
     await Promise.all(closing);
+  }
+
+  // A partition closes the connections now (the gater only judges new ones); a heal dials the
+  // configured peers at once instead of waiting for the redial timer.
+  private onFaultsChanged(): void {
+    if (this.state !== "running") return;
+    this.enforceAllowList()
+      .catch((err: unknown) => this.log.warn({ err }, "closing partitioned connections failed"))
+      .finally(() => this.redial());
   }
 
   // Read through a call: TypeScript keeps a narrowed `this.state` across an await.

@@ -2,6 +2,20 @@
 // tx relay, the connection gater and the block sync protocol.
 export { P2PError, type P2PErrorCode } from "./errors.js";
 export { libp2pPrivateKey, parsePeer, peerIdFromValidatorId, tryValidatorIdFromPeerId, validatorIdFromPeerId } from "./identity.js";
+export {
+  ANY_PEER,
+  FAULT_LIMITS,
+  FaultLayer,
+  faultSeedOf,
+  type FaultCounters,
+  type FaultDecision,
+  type FaultDirection,
+  type FaultEntry,
+  type FaultLayerOptions,
+  type FaultSpec,
+  type LinkDirection,
+  type LinkFault,
+} from "./fault-layer.js";
 export { createConnectionGater, isPeerAllowed, type AllowList } from "./gater.js";
 export {
   checkConsensusData,

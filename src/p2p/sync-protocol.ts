@@ -18,8 +18,9 @@ import {
   type Seal,
 } from "../chain/index.js";
 import { P2PError } from "./errors.js";
+import type { FaultLayer } from "./fault-layer.js";
 import { isPeerAllowed, type AllowList } from "./gater.js";
-import { parsePeer } from "./identity.js";
+import { parsePeer, tryValidatorIdFromPeerId } from "./identity.js";
 import {
   decodeSyncFrame,
   decodeSyncRequest,
@@ -80,6 +81,8 @@ export interface SyncDeps {
   readonly store: SyncStore;
   readonly isAllowed: AllowList;
   readonly logger: Logger;
+  /** Injected faults: a peer blocked either way is unreachable (client) and refused (server). */
+  readonly faults?: FaultLayer;
 }
 
 export class SyncProtocol {
@@ -173,6 +176,9 @@ export class SyncProtocol {
   ): Promise<T> {
     if (!this.started) throw new P2PError("NOT_STARTED", "sync is not running");
     const peerId = parsePeer(peer);
+    if (this.isCut(peerId)) {
+      throw new P2PError("UNREACHABLE", `${peerId.toString()} is blocked by an injected fault`, { peer: peerId.toString(), cause: "fault" });
+    }
     const signals = [this.stopping.signal, AbortSignal.timeout(this.opts.requestTimeoutMs)];
     if (callerSignal !== undefined) signals.push(callerSignal);
     const signal = AbortSignal.any(signals);
@@ -222,6 +228,16 @@ export class SyncProtocol {
     return new P2PError("STREAM_FAILED", `sync with ${peerId.toString()} failed: ${e.name}: ${e.message}`, { peer: peerId.toString(), cause: e.name });
   }
 
+  /** Blocked either way by an injected fault (counted): the request or its answer would be lost. */
+  private isCut(peerId: PeerId): boolean {
+    const faults = this.deps.faults;
+    if (faults?.active !== true) return false;
+    const id = tryValidatorIdFromPeerId(peerId);
+    if (id === null || !faults.isCut(id)) return false;
+    faults.countBlocked(id);
+    return true;
+  }
+
   // ---- server ---------------------------------------------------------------------------------
 
   // libp2p does not await this handler's promise: it must never reject.
@@ -235,7 +251,7 @@ export class SyncProtocol {
   private async serve(stream: Stream, connection: Connection): Promise<void> {
     // The gater already checked; this is the same rule applied to the authenticated peer, in
     // case the allow-list shrank after the connection opened.
-    if (!isPeerAllowed(this.deps.isAllowed, connection.remotePeer)) {
+    if (!isPeerAllowed(this.deps.isAllowed, connection.remotePeer) || this.isCut(connection.remotePeer)) {
       stream.abort(new Error("peer not allowed"));
       return;
     }

@@ -16,6 +16,7 @@ import { lpStream, type LengthPrefixedStream } from "it-length-prefixed-stream";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import type { Logger } from "pino";
 import { DecodeError, type ValidatorId } from "../chain/index.js";
+import type { FaultLayer } from "./fault-layer.js";
 import { isPeerAllowed, type AllowList } from "./gater.js";
 import { peerIdFromValidatorId, tryValidatorIdFromPeerId } from "./identity.js";
 import { decodeTxBatch, encodeTxBatch, MAX_TX_BATCH_BYTES, MAX_TX_BATCH_TXS, TX_BATCH_LIMITS, type BatchLimits } from "./tx-batch-codec.js";
@@ -67,6 +68,8 @@ export interface TxRelayDeps {
   /** A tx from a peer's batch, as canonical bytes (not yet decoded or verified): the mempool decides. */
   admit(tx: Uint8Array, from: ValidatorId): void;
   readonly logger: Logger;
+  /** Injected faults: per tx and peer on the way out, per batch on the way in. */
+  readonly faults?: FaultLayer;
 }
 
 /** Counters for logs, tests and benchmarks; they only grow. */
@@ -150,26 +153,34 @@ export class TxRelay {
   relayTo(targets: readonly ValidatorId[], tx: Uint8Array): number {
     if (!this.running) return 0;
     let queued = 0;
+    const faults = this.deps.faults;
     for (const id of targets) {
       if (id === this.deps.self) continue;
-      const q = this.peer(id);
-      if (q === null) continue;
-      if (q.txs.length >= this.opts.maxQueuedTxs || q.bytes + tx.length > this.opts.maxQueuedBytes) {
-        this.stats.dropped++;
-        continue;
-      }
-      q.txs.push(tx);
-      q.bytes += tx.length;
-      queued++;
-      if (!q.writing) {
-        // Start on a microtask, not inline: every tx relayed in the same synchronous run (one RPC
-        // batch) rides in the first frame, and no IO turn passes before it leaves.
-        q.writing = true;
-        queueMicrotask(() => void this.flush(q));
-      }
+      if (faults?.active === true) {
+        if (faults.route(id, "out", () => void this.enqueue(id, tx))) queued++;
+      } else if (this.enqueue(id, tx)) queued++;
     }
     if (queued > 0) this.stats.relayed++;
     return queued;
+  }
+
+  private enqueue(id: ValidatorId, tx: Uint8Array): boolean {
+    if (!this.running) return false;
+    const q = this.peer(id);
+    if (q === null) return false;
+    if (q.txs.length >= this.opts.maxQueuedTxs || q.bytes + tx.length > this.opts.maxQueuedBytes) {
+      this.stats.dropped++;
+      return false;
+    }
+    q.txs.push(tx);
+    q.bytes += tx.length;
+    if (!q.writing) {
+      // Start on a microtask, not inline: every tx relayed in the same synchronous run (one RPC
+      // batch) rides in the first frame, and no IO turn passes before it leaves.
+      q.writing = true;
+      queueMicrotask(() => void this.flush(q));
+    }
+    return true;
   }
 
   /** The peer's queue, or null when we hold no connection to it (a relay never dials). */
@@ -320,6 +331,17 @@ export class TxRelay {
       }
       this.stats.receivedBatches++;
       this.stats.receivedTxs += txs.length;
+      const faults = this.deps.faults;
+      if (faults?.active === true) {
+        const decision = faults.decide(from, "in");
+        if (decision.copies === 0) continue;
+        if (decision.delayMs > 0) {
+          // Delayed batches give up the stream's backpressure; the layer bounds how many wait.
+          faults.apply(from, decision, () => void this.admitAll(txs, from));
+          continue;
+        }
+        if (decision.copies === 2) await this.admitAll(txs, from);
+      }
       await this.admitAll(txs, from);
     }
   }

@@ -6,6 +6,7 @@ export type * from "./types.js";
 export { RPC_ERROR_CODES, RpcError, invalidParams, notFound, toRpcErrorObject, type RpcErrorName, type RpcErrorObject } from "./errors.js";
 export { CHECK_TX_CODES, UNKNOWN_CHECK_CODE, checkTxCode, checkTxCodeName } from "./check-codes.js";
 export { methodNames } from "./methods.js";
+export type { NetFaultControl, NetFaultCounters, NetFaultDirection, NetFaultEntry } from "./methods-unsafe.js";
 export {
   TriadClient,
   TriadRpcError,

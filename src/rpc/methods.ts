@@ -6,11 +6,13 @@ import type { MethodDef } from "./method-context.js";
 import { chainMethods } from "./methods-chain.js";
 import { triadMethods } from "./methods-triad.js";
 import { txMethods } from "./methods-tx.js";
+import { unsafeMethods, type NetFaultControl } from "./methods-unsafe.js";
 
 export type { MethodContext, MethodDef, RpcEnv, RpcLimits } from "./method-context.js";
 
-export function allMethods(): MethodDef[] {
-  return [...chainMethods(), ...txMethods(), ...triadMethods()];
+/** `unsafe`: the node's fault layer when started with --unsafe; only then do unsafe_* exist. */
+export function allMethods(unsafe?: NetFaultControl): MethodDef[] {
+  return [...chainMethods(), ...txMethods(), ...triadMethods(), ...(unsafe === undefined ? [] : unsafeMethods(unsafe))];
 }
 
 /** Names of the methods served over HTTP and WebSocket alike (subscriptions are WebSocket-only). */

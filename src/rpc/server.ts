@@ -13,6 +13,7 @@ import { RpcError, isExpectedError, toRpcErrorObject } from "./errors.js";
 import { BodyTooLarge, readBody, rejectBody, respond } from "./http-body.js";
 import type { MethodContext, MethodDef, RequestId, RpcEnv, RpcLimits } from "./method-context.js";
 import { allMethods } from "./methods.js";
+import type { NetFaultControl } from "./methods-unsafe.js";
 import type { NodeApi } from "./node-api.js";
 import { namedParams } from "./params.js";
 import { EventHub, WsClient, wsMethods } from "./subscriptions.js";
@@ -54,6 +55,8 @@ export interface RpcServerDeps {
   readonly logger: Logger;
   /** Aborting it stops the server. */
   readonly signal?: AbortSignal;
+  /** The node's fault layer, given only when started with --unsafe: serves unsafe_net_*. */
+  readonly unsafe?: NetFaultControl;
 }
 
 export interface RpcAddress {
@@ -169,7 +172,7 @@ export class RpcServer {
       const e = toRpcErrorObject(err);
       return createJSONRPCErrorResponse(id, e.code, e.message, e.data);
     };
-    for (const def of [...allMethods(), ...wsMethods()]) {
+    for (const def of [...allMethods(deps.unsafe), ...wsMethods()]) {
       this.methods.set(def.name, def);
       this.rpc.addMethod(def.name, (params, call) => {
         const ctx: MethodContext = { env: this.env, uri: call.uri, signal: call.signal, ws: call.ws, requestId: call.requestId };

@@ -10,3 +10,5 @@ export { genesisWithConsensus, prepareTestnet, type PreparedTestnet, type Testne
 export { Testnet, type ExitListener, type TestnetRunOptions } from "./testnet.js";
 export { TxBuilder, type BuiltTx } from "./tx-builder.js";
 export { headHeight, isProcessAlive, waitFor, waitForHeight, waitForTx, type WaitOptions } from "./scenario.js";
+export { ControlClient, NetControl, NetControlError, PROCESS_ACTIONS, type NodeFaultStatus, type ProcessAction, type ProcessControl, type ProcessState } from "./net-control.js";
+export { ControlServer, type ControlTarget } from "./control-server.js";

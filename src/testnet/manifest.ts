@@ -53,6 +53,8 @@ export const manifestSchema = z
     nodes: z.array(nodeSchema).min(1),
     /** Funded accounts whose key files the testnet holds: the load generator sends from them. */
     accounts: z.array(accountSchema),
+    /** The running supervisor's control endpoint (http://127.0.0.1:PORT), for `triad net`. */
+    control: z.string().url().optional(),
   })
   .strict();
 

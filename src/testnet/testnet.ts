@@ -5,6 +5,7 @@ import { TestnetError, writeManifest, type TestnetManifest, type TestnetNodeInfo
 import { byzantineStartArgs } from "./byzantine-plan.js";
 import { NodeProcess, type NodeInfoFile, type ProcessExit } from "./node-process.js";
 import { TriadClient } from "../rpc/client.js";
+import type { ProcessControl } from "./net-control.js";
 import type { PreparedTestnet } from "./setup.js";
 
 export interface TestnetRunOptions {
@@ -18,7 +19,7 @@ export interface TestnetRunOptions {
 
 export type ExitListener = (name: string, exit: ProcessExit, expected: boolean) => void;
 
-export class Testnet {
+export class Testnet implements ProcessControl {
   readonly dir: string;
   readonly manifest: TestnetManifest;
   private readonly processes = new Map<string, NodeProcess>();
@@ -26,6 +27,8 @@ export class Testnet {
   /** Nodes being stopped on purpose: their exit is not news. */
   private readonly stopping = new Set<string>();
   private readonly exitListeners: ExitListener[] = [];
+  /** Nodes stopped with SIGSTOP (pause): continued before any other signal. */
+  private readonly paused = new Set<string>();
   private manifestWrite: Promise<void> = Promise.resolve();
 
   constructor(
@@ -36,8 +39,9 @@ export class Testnet {
     // A private copy: pids change as nodes come and go.
     this.manifest = structuredClone(prepared.manifest);
     for (const node of this.manifest.nodes) {
-      // A Byzantine node's behaviours and a twin copy's peers are per node (testnet.json keeps them).
-      const args = [...(options.startArgs ?? []), ...byzantineStartArgs(node, this.manifest.nodes)];
+      // A Byzantine node's behaviours and a twin copy's peers are per node (testnet.json keeps them);
+      // --unsafe: the network-fault RPC methods (`triad net`, scenarios) work on every testnet node.
+      const args = ["--unsafe", ...(options.startArgs ?? []), ...byzantineStartArgs(node, this.manifest.nodes)];
       this.processes.set(node.name, new NodeProcess(node.name, node.home, { args }));
       this.clients.set(node.name, new TriadClient({ url: node.rpc, chainId: this.manifest.chainId }));
     }
@@ -95,6 +99,7 @@ export class Testnet {
         started.push(name);
         this.stopping.delete(name);
         void proc.exited().then((exit) => {
+          this.paused.delete(name);
           const expected = this.stopping.has(name);
           this.node(name).pid = null;
           this.saveManifest();
@@ -125,6 +130,8 @@ export class Testnet {
 
   private async stopNode(name: string): Promise<ProcessExit> {
     this.stopping.add(name);
+    // A stopped process would sit on SIGTERM until the grace period ends.
+    void this.resume(name);
     return this.process(name).stop(this.options.stopGraceMs);
   }
 
@@ -137,8 +144,51 @@ export class Testnet {
   /** Send `signal` to a node (SIGKILL for a crash); its exit is reported as unexpected. */
   kill(name: string, signal: NodeJS.Signals = "SIGKILL"): Promise<ProcessExit> {
     const proc = this.process(name);
+    if (signal !== "SIGKILL") void this.resume(name);
     proc.kill(signal);
     return proc.exited();
+  }
+
+  /** Start a stopped (killed or crashed) node again, with the same args; no-op when it runs. */
+  async restart(name: string): Promise<void> {
+    if (this.isRunning(name)) return;
+    await this.start([name]);
+  }
+
+  /** Freeze a node (SIGSTOP): its peers see it silent, its sockets stay open. */
+  pause(name: string): Promise<void> {
+    const proc = this.process(name);
+    if (!proc.running) throw new TestnetError("NODE_FAILED", `${name} is not running`, { node: name });
+    proc.kill("SIGSTOP");
+    this.paused.add(name);
+    return Promise.resolve();
+  }
+
+  /** Continue a paused node (SIGCONT); no-op when it is not paused. */
+  resume(name: string): Promise<void> {
+    if (this.paused.delete(name)) this.process(name).kill("SIGCONT");
+    return Promise.resolve();
+  }
+
+  isPaused(name: string): boolean {
+    return this.paused.has(name);
+  }
+
+  /** running, paused (SIGSTOP) or stopped. */
+  state(name: string): "running" | "paused" | "stopped" {
+    return !this.isRunning(name) ? "stopped" : this.paused.has(name) ? "paused" : "running";
+  }
+
+  names(): string[] {
+    return this.manifest.nodes.map((n) => n.name);
+  }
+
+  /** Record (or drop, with null) the supervisor's control URL in testnet.json. */
+  async setControl(url: string | null): Promise<void> {
+    if (url === null) delete this.manifest.control;
+    else this.manifest.control = url;
+    this.saveManifest();
+    await this.manifestWrite;
   }
 
   /** Pids of the node processes that are up. */
