@@ -386,10 +386,15 @@ async function checkHeight(h: number, linkOnly: boolean, held: readonly { n: Nod
         return;
       }
       try {
-        const commits = b.seal.signatures.map((s) => ({ validator: s.validator, signature: new Uint8Array(Buffer.from(s.signature, "base64")) }));
+        const base64Of = new Map<Uint8Array, string>();
+        const commits = b.seal.signatures.map((s) => {
+          const signature = new Uint8Array(Buffer.from(s.signature, "base64"));
+          base64Of.set(signature, s.signature);
+          return { validator: s.validator, signature };
+        });
         const seal = makeSeal(h, b.seal.view, fromHex(b.hash, 32), commits);
         verifySeal(seal, ctx.chainId, set, h, seal.blockHash, (payload, signature, validator) => {
-          const key = `${b.hash}:${b.seal.view}:${validator}:${Buffer.from(signature).toString("base64")}`;
+          const key = `${b.hash}:${b.seal.view}:${validator}:${base64Of.get(signature) ?? Buffer.from(signature).toString("base64")}`;
           let ok = verified.get(key);
           if (ok === undefined) {
             ok = plainVerify(ctx.chainId, payload, signature, validator);
