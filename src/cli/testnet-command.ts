@@ -2,12 +2,14 @@
 // DIR with a genesis, keys, one home per node and testnet.json; starts one `triad start`
 // process per node; shows live progress; optionally drives a tx load; and on Ctrl-C or
 // SIGTERM stops every node cleanly before exiting 0.
+import { join } from "node:path";
 import { Command, Option } from "commander";
 import { readKeyFile } from "../node/key-file.js";
 import { GenesisBuildError } from "../node/genesis-builder.js";
 import { checkNodeBehaviours, formatByzantineSpec, parseByzantineSpec, SimSpecError, type ByzantineSpec } from "../byzantine/index.js";
 import { DEFAULT_TESTNET_BYZANTINE_SEED } from "../testnet/byzantine-plan.js";
 import { LoadGenerator } from "../testnet/load-generator.js";
+import { ACKS_FILE } from "../testnet/acks-file.js";
 import { PROGRESS_RPC_TIMEOUT_MS, ProgressMonitor, type NodeSample } from "../testnet/progress.js";
 import { TriadClient } from "../rpc/client.js";
 import { ControlServer } from "../testnet/control-server.js";
@@ -173,7 +175,9 @@ async function startLoad(prepared: PreparedTestnet, rate: number): Promise<LoadG
   if (m.accounts.length === 0) throw new CliError("error: --load needs funded accounts with key files in the testnet's keys/ directory");
   const pairs = await Promise.all(m.accounts.map(async (a) => (await readKeyFile(a.key)).pair));
   const targets = m.nodes.map((n) => new TriadClient({ url: n.rpc, timeoutMs: 5_000 }));
-  const load = new LoadGenerator({ chainId: m.chainId, accounts: pairs, targets, rate });
+  // Every tx a node shows in a block is acknowledged in DIR/load-acks.jsonl, for `triad check`.
+  const acks = { file: join(prepared.dir, ACKS_FILE) };
+  const load = new LoadGenerator({ chainId: m.chainId, accounts: pairs, targets, rate, targetNames: m.nodes.map((n) => n.name), acks });
   load.start();
   return load;
 }

@@ -2,16 +2,19 @@
 // leaves this process (TriadClient signs with @noble/curves). --wait picks the broadcast mode:
 // none (async: the node answers before checking), sync (after the mempool check, the default),
 // commit (after the tx is in a block). A refusal or a failed execution exits with code 1.
+// Text for people by default; --json prints one JSON object on stdout (the tx, its code, log,
+// status and height when committed) for scripts. Failures to reach the node go to stderr.
 import { Command, InvalidArgumentError, Option } from "commander";
 import { fromHex } from "../chain/encoding.js";
 import { dbftRegisterKind, dbftVoteKind, poaVoteKind } from "../consensus/selection/index.js";
 import { readKeyFile } from "../node/key-file.js";
-import type { TriadClient } from "../rpc/client.js";
+import type { ResultBroadcastTx, ResultBroadcastTxCommit, TriadClient } from "../rpc/client.js";
 import type { SignedTx } from "../chain/tx.js";
 import type { KeyPair } from "../chain/keys.js";
 import { defaultRpcUrl, parseList, parseRpcUrl } from "./node-options.js";
 import { parseWholeNumber } from "./option-parsers.js";
 import { clientFor, printJson, rpcCall } from "./rpc-call.js";
+import { checkTxCodeName } from "../rpc/check-codes.js";
 
 type Wait = "none" | "sync" | "commit";
 
@@ -20,6 +23,7 @@ interface TxOptions {
   key: string;
   nonce?: number;
   wait: Wait;
+  json?: boolean;
 }
 
 function parseKeyHex(value: string): string {
@@ -50,28 +54,93 @@ function txSubcommand(name: string, description: string): Command {
     .addOption(new Option("--rpc <url>", "node RPC URL (env TRIAD_RPC)").default(defaultRpcUrl()).argParser(parseRpcUrl))
     .requiredOption("--key <file>", "key file of the sending account")
     .option("--nonce <n>", "tx nonce (default: the account's next, pooled txs counted)", parseWholeNumber)
-    .addOption(new Option("--wait <mode>", "none: fire and forget; sync: mempool check; commit: in a block").choices(["none", "sync", "commit"]).default("sync"));
+    .addOption(new Option("--wait <mode>", "none: fire and forget; sync: mempool check; commit: in a block").choices(["none", "sync", "commit"]).default("sync"))
+    .option("--json", "print one JSON object (tx, code, log, status, height) instead of text");
 }
 
 type Build = (client: TriadClient, key: KeyPair, nonce: number | undefined) => Promise<SignedTx>;
 
+/** What `--json` prints: the tx, then the node's verdict flattened, then the node's full answer. */
+export interface TxOutcome {
+  readonly id: string;
+  readonly hash: string;
+  readonly sender: string;
+  readonly nonce: number;
+  readonly kind: string;
+  readonly mode: "async" | "sync" | "commit";
+  /** submitted, added, known, committed or rejected (the node's `triad.status`). */
+  readonly status: string;
+  /** 0, the refusal's code, or (commit mode) the execution's code. */
+  readonly code: number;
+  readonly log: string;
+  /** The refusal's name (NONCE_GAP, …) when refused. */
+  readonly error?: string;
+  /** The block the tx is in, when known. */
+  readonly height?: number;
+  readonly check_tx?: ResultBroadcastTxCommit["check_tx"];
+  readonly tx_result?: ResultBroadcastTxCommit["tx_result"];
+}
+
+function outcome(about: Pick<TxOutcome, "id" | "sender" | "nonce" | "kind">, mode: TxOutcome["mode"], r: ResultBroadcastTx | ResultBroadcastTxCommit): TxOutcome {
+  if ("check_tx" in r) {
+    const executed = "code" in r.tx_result ? r.tx_result : undefined;
+    const failed = r.check_tx.code !== 0 ? r.check_tx : executed;
+    const height = Number(r.height);
+    return {
+      ...about,
+      hash: r.hash,
+      mode,
+      status: r.triad.status,
+      code: failed?.code ?? 0,
+      log: failed?.log ?? "",
+      ...(r.triad.error !== undefined ? { error: r.triad.error } : {}),
+      ...(height > 0 ? { height } : {}),
+      check_tx: r.check_tx,
+      tx_result: r.tx_result,
+    };
+  }
+  return {
+    ...about,
+    hash: r.hash,
+    mode,
+    status: r.triad.status,
+    code: r.code,
+    log: r.log,
+    ...(r.triad.error !== undefined ? { error: r.triad.error } : {}),
+    ...(r.triad.height !== undefined ? { height: r.triad.height } : {}),
+  };
+}
+
+function describeOutcome(o: TxOutcome): string[] {
+  const head = `tx ${o.id} (${o.kind}, nonce ${o.nonce}, from ${o.sender})`;
+  if (o.code !== 0) {
+    const name = o.error ?? (o.status === "rejected" ? checkTxCodeName(o.code) : undefined);
+    const what = o.mode === "commit" && o.status !== "rejected" && o.height !== undefined ? `in block ${o.height}, execution failed` : "refused";
+    return [head, `${what}: code ${o.code}${name !== undefined ? ` ${name}` : ""}${o.log === "" ? "" : `: ${o.log}`}`];
+  }
+  if (o.height !== undefined) return [head, `committed in block ${o.height}`];
+  if (o.status === "submitted") return [head, "submitted (not checked yet)"];
+  if (o.status === "known") return [head, "accepted (already in the mempool)"];
+  return [head, o.mode === "commit" ? `accepted (${o.status})` : "accepted into the mempool"];
+}
+
 async function send(options: TxOptions, build: Build): Promise<void> {
   const key = (await readKeyFile(options.key)).pair;
   const client = clientFor(options.rpc);
-  await rpcCall(options.rpc, async () => {
+  const result = await rpcCall(options.rpc, async () => {
     const tx = await build(client, key, options.nonce);
     const about = { id: tx.id, sender: tx.sender, nonce: tx.nonce, kind: tx.kind };
-    if (options.wait === "commit") {
-      const r = await client.broadcast(tx, "commit");
-      const executed = "code" in r.tx_result ? r.tx_result.code : undefined;
-      printJson({ ...about, ...r });
-      if (r.check_tx.code !== 0 || (executed !== undefined && executed !== 0)) process.exitCode = 1;
-      return;
-    }
-    const r = await client.broadcast(tx, options.wait === "none" ? "async" : "sync");
-    printJson({ ...about, ...r });
-    if (r.code !== 0) process.exitCode = 1;
+    if (options.wait === "commit") return outcome(about, "commit", await client.broadcast(tx, "commit"));
+    const mode = options.wait === "none" ? "async" : "sync";
+    return outcome(about, mode, await client.broadcast(tx, mode));
   });
+  if (options.json === true) printJson(result);
+  else {
+    const [head, verdict] = describeOutcome(result);
+    process.stdout.write(`${head}\n`);
+    (result.code === 0 ? process.stdout : process.stderr).write(`${verdict}\n`);
+  }
+  if (result.code !== 0) process.exitCode = 1;
 }
 
 const opts = (nonce: number | undefined, key: KeyPair): { key: KeyPair; nonce?: number } => (nonce === undefined ? { key } : { key, nonce });

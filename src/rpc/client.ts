@@ -25,6 +25,7 @@ import type {
   ResultNetInfo,
   ResultStatus,
   ResultTx,
+  ResultTriadBlocks,
   ResultTxSearch,
   ResultUnconfirmedTxs,
   ResultValidators,
@@ -172,6 +173,10 @@ export class TriadClient {
   }
   blockchain(minHeight?: number, maxHeight?: number): Promise<ResultBlockchain> {
     return this.call("blockchain", { minHeight: String(minHeight ?? 0), maxHeight: String(maxHeight ?? 0) });
+  }
+  /** Up to the node's limit (100) of blocks from `minHeight` on, ascending, clipped to its head. */
+  blocks(minHeight: number, maxHeight?: number): Promise<ResultTriadBlocks> {
+    return this.call("triad_blocks", { min_height: minHeight, max_height: maxHeight ?? 0 });
   }
   commit(height?: number): Promise<ResultCommit> {
     return this.call("commit", height === undefined ? {} : { height: String(height) });

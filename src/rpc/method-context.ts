@@ -19,6 +19,8 @@ export interface RpcLimits {
   readonly maxTxsPerBatch: number;
   /** Block metas in one `blockchain` answer (CometBFT: 20). */
   readonly maxBlockchainRange: number;
+  /** Blocks in one `triad_blocks` answer. */
+  readonly maxBlocksRange: number;
   /** Page size cap of tx_search, validators and unconfirmed_txs (CometBFT: 100). */
   readonly maxPerPage: number;
 }

@@ -1,7 +1,8 @@
 // Read methods over the block log and the node: health, status, net_info, abci_info, block,
 // block_by_hash, header, header_by_hash, block_results, blockchain, commit, validators,
-// genesis, consensus_state. Result shapes follow CometBFT's rpc/core/types (see types.ts).
+// genesis, consensus_state; and triad_blocks, a range of blocks in one call for checkers. Result shapes follow CometBFT's rpc/core/types (see types.ts).
 import type { StoredBlock } from "../chain/block-store.js";
+import { toHex } from "../chain/encoding.js";
 import { genesisHashHex, type Genesis } from "../chain/genesis.js";
 import { RpcError, invalidParams, notFound } from "./errors.js";
 import {
@@ -34,7 +35,9 @@ import type {
   ResultGenesis,
   ResultNetInfo,
   ResultStatus,
+  ResultTriadBlocks,
   ResultValidators,
+  TriadBlockJson,
 } from "./types.js";
 
 /** The seal of block `height`, as block height + 1 carries it in `last_commit`. */
@@ -164,6 +167,38 @@ async function blockchain(env: RpcEnv, minParam: number | undefined, maxParam: n
   return { last_height: String(head), block_metas: metas };
 }
 
+export function triadBlockJson(stored: StoredBlock): TriadBlockJson {
+  const { block, seal } = stored;
+  const h = block.header;
+  return {
+    height: h.height,
+    hash: block.id,
+    parent_hash: toHex(h.parentHash),
+    app_hash: toHex(h.stateRoot),
+    validators_hash: toHex(h.validatorsHash),
+    view: h.view,
+    proposer: h.proposer,
+    tx_ids: block.txs.map((tx) => tx.id),
+    seal: { view: seal.view, signatures: seal.commits.map((c) => ({ validator: c.validator, signature: base64(c.signature) })) },
+  };
+}
+
+/**
+ * Ascending from `min_height` (default 1), at most `maxBlocksRange` blocks, clipped to the head:
+ * a checker pages forward through the chain. Each block is read from the store once and carries
+ * its own seal and header facts only, without the CometBFT header's per-block validator-set reads.
+ */
+async function triadBlocks(env: RpcEnv, minParam: number | undefined, maxParam: number | undefined): Promise<ResultTriadBlocks> {
+  const head = (await env.api.status()).height;
+  const min = Math.max(1, minParam || 1);
+  if (maxParam && min > maxParam) throw invalidParams("min_height", `min height ${min} can't be greater than max height ${maxParam}`, { minHeight: min, maxHeight: maxParam });
+  const max = Math.min(head, maxParam || head, min + env.limits.maxBlocksRange - 1);
+  const heights: number[] = [];
+  for (let h = min; h <= max; h++) heights.push(h);
+  const stored = await Promise.all(heights.map((h) => loadBlock(env, h)));
+  return { last_height: head, blocks: stored.map(triadBlockJson) };
+}
+
 async function validators(env: RpcEnv, p: Readonly<Record<string, unknown>>): Promise<ResultValidators> {
   const head = (await env.api.status()).height;
   // CometBFT defaults to the next height's set (the one that validates the block being decided).
@@ -271,6 +306,11 @@ export function chainMethods(): MethodDef[] {
         const stored = await loadBlock(env, await resolveHeight(env, optionalInt(p, "height", 1)));
         return { signed_header: { header: await headerOf(env, stored), commit: await sealAsCommit(env, stored) }, canonical: true };
       },
+    },
+    {
+      name: "triad_blocks",
+      params: ["min_height", "max_height"],
+      handler: (p, { env }) => triadBlocks(env, optionalInt(p, "min_height", 0), optionalInt(p, "max_height", 0)),
     },
     { name: "validators", params: ["height", "page", "per_page"], handler: (p, { env }) => validators(env, p) },
     { name: "genesis", params: [], handler: (_p, { env }) => genesisResult(env) },

@@ -142,6 +142,7 @@ export class RpcServer {
       maxPendingCommits: options.maxPendingCommits ?? 1000,
       maxTxsPerBatch: options.maxTxsPerBatch ?? 100,
       maxBlockchainRange: 20,
+      maxBlocksRange: 100,
       maxPerPage: 100,
       maxWsPayloadBytes: options.maxWsPayloadBytes ?? maxBodyBytes,
       maxWsBufferedBytes: options.maxWsBufferedBytes ?? 16 * MiB,

@@ -78,6 +78,29 @@ export interface ResultBlockchain {
   readonly block_metas: readonly BlockMetaJson[];
 }
 
+/** One block of `triad_blocks`: what a chain checker needs, hashes in lower-case hex. */
+export interface TriadBlockJson {
+  readonly height: number;
+  readonly hash: string;
+  readonly parent_hash: string;
+  /** The state root after the block (the header's stateRoot). */
+  readonly app_hash: string;
+  /** The hash of the set that validates this block. */
+  readonly validators_hash: string;
+  readonly view: number;
+  readonly proposer: string;
+  readonly tx_ids: readonly string[];
+  /** The seal this node stored for the block (its own quorum of commits). */
+  readonly seal: { readonly view: number; readonly signatures: readonly { readonly validator: string; readonly signature: string }[] };
+}
+
+export interface ResultTriadBlocks {
+  /** The node's head height when it answered. */
+  readonly last_height: number;
+  /** Ascending by height, at most the server's `maxBlocksRange`. */
+  readonly blocks: readonly TriadBlockJson[];
+}
+
 export interface PubKeyJson {
   readonly type: "tendermint/PubKeyEd25519";
   readonly value: string;

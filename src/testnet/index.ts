@@ -1,6 +1,20 @@
 // Multi-process local networks: create a testnet directory, run one `triad start` process per
 // node, drive a tx load, show progress, and check that the nodes agree (`triad check`).
-export { checkTestnet, sealFromCommit, type CheckOptions, type CheckReport, type NodeCheck } from "./agreement-check.js";
+export {
+  checkNetwork,
+  checkTestnet,
+  isHonestNode,
+  manifestTargets,
+  sealFromCommit,
+  type CheckOptions,
+  type CheckReport,
+  type CheckTarget,
+  type NetworkCheckOptions,
+  type NodeCheck,
+  type NodeReport,
+} from "./agreement-check.js";
+export { ACKS_FILE, AcksWriter, parseAcks, readAcks, type TxAck } from "./acks-file.js";
+export { RpcChainSource, type ChainSource, type SourceStatus } from "./chain-source.js";
 export { LoadGenerator, type LoadOptions, type LoadStats } from "./load-generator.js";
 export { manifestPath, manifestSchema, MANIFEST_FILE, portOf, readManifest, TestnetError, writeManifest, type NodeRole, type TestnetManifest, type TestnetNodeInfo } from "./manifest.js";
 export { nodeInfoPath, nodeLogPath, NodeProcess, runTriad, tailOf, TRIAD_BIN, type NodeInfoFile, type ProcessExit, type TriadRun } from "./node-process.js";

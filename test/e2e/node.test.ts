@@ -198,9 +198,9 @@ describe("a 4-validator PoA network of triad processes", () => {
 
     const to = accountId(3);
     const before = BigInt((await node.client().account(to)).balance);
-    const tx = await runCli(["tx", "transfer", "--rpc", rpc, "--key", join(netDir, "keys", "account-1.json"), "--to", to, "--amount", "5", "--wait", "commit"]);
+    const tx = await runCli(["tx", "transfer", "--rpc", rpc, "--key", join(netDir, "keys", "account-1.json"), "--to", to, "--amount", "5", "--wait", "commit", "--json"]);
     expect(tx.code, tx.stderr).toBe(0);
-    const result = JSON.parse(tx.stdout) as { height: string; tx_result: { code: number } };
+    const result = JSON.parse(tx.stdout) as { height: number; code: number; tx_result: { code: number } };
     expect(Number(result.height)).toBeGreaterThan(0);
     expect(result.tx_result.code).toBe(0);
     expect(BigInt((await node.client().account(to)).balance)).toBe(before + 5n);

@@ -1,7 +1,7 @@
 // `triad testnet` and `triad check` as a user runs them: the testnet is its own process, which
 // starts one process per node, writes testnet.json, and stops every node on SIGTERM.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -115,13 +115,39 @@ describe("triad testnet", () => {
     expect(txsInBlocks).toBeGreaterThan(5);
   }, 120_000);
 
-  it("triad check finds every node in agreement", async () => {
+  it("triad check finds every node in agreement, and every tx the load saw committed in every chain", async () => {
+    // The load acknowledges the txs it sees in blocks in DIR/load-acks.jsonl.
+    const acksFile = join(dir, "load-acks.jsonl");
+    await waitFor("a few load acks", () => existsSync(acksFile) && readFileSync(acksFile, "utf8").split("\n").length > 5, { timeoutMs: 30_000 });
     const run = await runTriad(["check", "--dir", dir, "--json"]);
     expect(run.code, run.stderr).toBe(0);
-    const report = JSON.parse(run.stdout) as { ok: boolean; to: number; sealsVerified: number };
+    const report = JSON.parse(run.stdout) as {
+      ok: boolean;
+      to: number;
+      sealsVerified: number;
+      acks: { checked: number };
+      nodes: { name: string; honest: boolean; blocksChecked: number; ackedChecked: number; ackedFound: number; verdict: string }[];
+    };
     expect(report.ok).toBe(true);
     expect(report.to).toBeGreaterThanOrEqual(3);
     expect(report.sealsVerified).toBeGreaterThanOrEqual(report.to * 3);
+    expect(report.acks.checked).toBeGreaterThan(0);
+    for (const n of report.nodes) {
+      expect(n).toMatchObject({ honest: true, blocksChecked: report.to, verdict: "ok" });
+      expect(n.ackedFound).toBe(n.ackedChecked);
+      expect(n.ackedChecked).toBeGreaterThanOrEqual(report.acks.checked);
+    }
+
+    // --rpc prints the table; an acked tx no chain holds fails the check (exit 1).
+    const bogus = join(dir, "bogus-acks.jsonl");
+    writeFileSync(bogus, `${JSON.stringify({ id: "ab".repeat(32), height: 2, node: "validator-0" })}\n`);
+    const urls = manifest.nodes.map((n) => n.rpc).join(",");
+    const table = await runTriad(["check", "--rpc", urls, "--acks", bogus, "--to", "3"]);
+    expect(table.code).toBe(1);
+    expect(table.stdout).toMatch(/^node +kind +head +blocks +seals +txs +acked +verdict$/m);
+    expect(table.stdout).toMatch(/^127\.0\.0\.1:\d+ +honest +\d+ +3 +3 +\d+ +0\/1 +FAIL \(1\)$/m);
+    expect(table.stdout).toContain(`tx ${"ab".repeat(32)}, acknowledged by validator-0 at height 2, is not in its block 2`);
+    expect(table.stderr).toMatch(/check failed/);
   }, 90_000);
 
   it("prints progress lines per node (plain lines when stdout is not a terminal)", async () => {
