@@ -42,7 +42,7 @@ export class ScenarioNetwork {
   static async start(scenario: Scenario, dir: string, seed: number, logLevel: string): Promise<ScenarioNetwork> {
     const n = scenario.network;
     // Checked before anything is created, so a bad spec costs nothing.
-    if (n.byzantine !== "") parseByzantineSpec(n.byzantine, { validators: n.validators, allowOverF: n.allow_over_f });
+    const byzantine = n.byzantine === "" ? [] : parseByzantineSpec(n.byzantine, { validators: n.validators, allowOverF: n.allow_over_f });
     const prepared = await prepareTestnet({
       dir,
       selection: n.selection,
@@ -51,7 +51,7 @@ export class ScenarioNetwork {
       ...(n.candidates !== undefined ? { candidates: n.candidates } : {}),
       ...(n.epoch_length !== undefined ? { epochLength: n.epoch_length } : {}),
       consensus: { tickMs: n.tick_ms },
-      ...(n.byzantine !== "" ? { byzantine: n.byzantine, byzantineSeed: seed, allowOverF: n.allow_over_f } : {}),
+      ...(byzantine.length > 0 ? { byzantine, byzantineSeed: seed } : {}),
     });
     const testnet = new Testnet(prepared, { startArgs: ["--log-level", logLevel, "--tick-ms", String(n.tick_ms), "--fault-seed", String(seed)] });
     const network = new ScenarioNetwork(prepared.dir, testnet, scenario, seed);
@@ -126,14 +126,15 @@ export class ScenarioNetwork {
     if (this.scenario.load.rate === 0) return;
     const m = this.testnet.manifest;
     const pairs = await Promise.all(m.accounts.map(async (a) => (await readKeyFile(a.key)).pair));
-    const targets = [...this.honest].map((name) => this.client(name));
+    const names = [...this.honest];
+    const targets = names.map((name) => this.client(name));
     this.load = new LoadGenerator({
       chainId: m.chainId,
       accounts: pairs,
       targets,
       rate: this.scenario.load.rate,
       kinds: this.scenario.load.kinds,
-      seed: this.seed,
+      targetNames: names,
       acks: { file: this.acksFile },
     });
     this.load.start();

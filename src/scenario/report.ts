@@ -1,6 +1,6 @@
 // The scenario report as text: what was done, what the honest nodes saw, what happened to the
 // load's txs, the evidence that each perturbation bit, and the check's verdict.
-import { formatCheckReport } from "../testnet/agreement-check.js";
+import { checkReportLines } from "../testnet/check-table.js";
 import type { ScenarioReport } from "./runner.js";
 
 const VERDICT: Record<ScenarioReport["verdict"], string> = {
@@ -34,7 +34,7 @@ export function formatReport(r: ScenarioReport): string[] {
   if (r.evidence.length === 0) lines.push("  (none asked for)");
   for (const e of r.evidence) lines.push(`  ${e.ok ? "ok  " : "FAIL"}  ${e.what.padEnd(16)} ${e.detail}`);
   lines.push("check");
-  for (const l of formatCheckReport(r.check)) lines.push(`  ${l}`);
+  for (const l of checkReportLines(r.check)) lines.push(`  ${l}`);
   lines.push(`verdict    ${VERDICT[r.verdict]}`);
   return lines;
 }
