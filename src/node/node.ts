@@ -250,7 +250,7 @@ export class TriadNode {
         : new ByzantineNode(this.options.byzantine, {
             chainId,
             self: this.validatorKey,
-            genesisValidators: genesisInit(genesis).validators.members,
+            genesisValidators: selection.fromGenesis(genesis).members,
             store,
             selection,
             sign: (domain, signChainId, payload) => signer.signDomain(domain, signChainId, payload),

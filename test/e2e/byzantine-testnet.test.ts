@@ -1,7 +1,8 @@
 // A 4-validator PoA testnet of real processes where validator-1 runs `invalid-block` (the
-// simulator's behaviour, through `triad start --byzantine`): the honest nodes keep appending
-// and agree, they count the Byzantine node's refused proposals in triad_status, and the
-// Byzantine node says what it is in its status and its log.
+// simulator's behaviour, through `triad start --byzantine`) and `forge`: the honest nodes keep
+// appending and agree, they count the Byzantine node's refused proposals and its forged messages
+// (refused before the core) in triad_status, and the Byzantine node says what it is in its status
+// and its log.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -36,7 +37,7 @@ beforeAll(async () => {
     selection: "poa",
     validators: 4,
     consensus: { tickMs: 50, viewChangeTimeoutTicks: 20, maxViewChangeTimeoutTicks: 80, emptyBlockIntervalTicks: 4 },
-    byzantine: parseByzantineSpec("1:invalid-block", { validators: 4 }),
+    byzantine: parseByzantineSpec("1:invalid-block+forge", { validators: 4 }),
     byzantineSeed: SEED,
   });
   net = new Testnet(prepared, { startArgs: ["--log-level", "info"], stopGraceMs: 5_000 });
@@ -49,10 +50,10 @@ afterAll(async () => {
   if (dir !== undefined && process.env.TRIAD_KEEP_TESTNET === undefined) rmSync(dir, { recursive: true, force: true });
 }, 30_000);
 
-describe("Byzantine testnet (4 PoA validators, validator-1 invalid-block)", () => {
+describe("Byzantine testnet (4 PoA validators, validator-1 invalid-block+forge)", () => {
   it("marks the node in testnet.json", () => {
     const byz = net.node(BYZANTINE);
-    expect(byz.byzantine).toEqual(["invalid-block"]);
+    expect(byz.byzantine).toEqual(["invalid-block", "forge"]);
     expect(byz.byzantineSeed).toBe(SEED);
     for (const name of HONEST) expect(net.node(name).byzantine).toBeUndefined();
   });
@@ -62,10 +63,10 @@ describe("Byzantine testnet (4 PoA validators, validator-1 invalid-block)", () =
     const byzId = net.node(BYZANTINE).id;
     // Validator-1 is primary every fourth height: its bad proposals are refused and counted.
     const counted = await waitFor(
-      "invalid-block faults against validator-1 on every honest node",
+      "invalid-block faults against validator-1 and refused forgeries on every honest node",
       async () => {
         const all = await Promise.all(HONEST.map(status));
-        return all.every((s) => (s.faults_by_peer[byzId] ?? 0) > 0 && (s.faults_reported["invalid-block"] ?? 0) > 0) ? all : undefined;
+        return all.every((s) => (s.faults_by_peer[byzId] ?? 0) > 0 && (s.faults_reported["invalid-block"] ?? 0) > 0 && s.messages_refused > 0) ? all : undefined;
       },
       { timeoutMs: 30_000 },
     );
@@ -84,7 +85,7 @@ describe("Byzantine testnet (4 PoA validators, validator-1 invalid-block)", () =
 
   it("the Byzantine node lists its behaviours and what they did in triad_status, and warns in its log", async () => {
     const s = await status(BYZANTINE);
-    expect(s.byzantine).toEqual(["invalid-block"]);
+    expect(s.byzantine).toEqual(["invalid-block", "forge"]);
     expect(s.node.moniker).toBe(BYZANTINE);
     const log = readFileSync(nodeLogPath(net.node(BYZANTINE).home), "utf8");
     expect(log).toContain("BYZANTINE");
