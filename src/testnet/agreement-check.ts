@@ -15,7 +15,8 @@
 // Memory: a window of block ranges per node, the validator sets seen, the acks, and one map of
 // tx id → height for the whole checked chain: O(chain txs), which is fine for test networks.
 import { fromHex, makeSeal, toHex, validatorSet, validatorsHash, verifySeal, type Seal, type ValidatorSet } from "../chain/index.js";
-import { verifyDomain } from "../chain/signature.js";
+import { commitPayload } from "../chain/seal.js";
+import { verifyDomain, verifyDomainAsync } from "../chain/signature.js";
 import type { ResultCommit, TriadBlockJson } from "../rpc/types.js";
 import { readAcks, type TxAck } from "./acks-file.js";
 import { RpcChainSource, type ChainSource } from "./chain-source.js";
@@ -296,6 +297,8 @@ export async function checkNetwork(targets: readonly CheckTarget[], options: Net
         failed.add(n);
       } else ranges.set(n, r);
     });
+    const verified = new Map<string, boolean>();
+    await preVerify(chainId, ranges.values(), verified);
     const last = Math.min(first + RANGE - 1, to);
     for (let h = first; h <= last; h++) {
       const held: { n: NodeState; b: TriadBlockJson }[] = [];
@@ -309,7 +312,7 @@ export async function checkNetwork(targets: readonly CheckTarget[], options: Net
         }
         held.push({ n, b });
       }
-      await checkHeight(h, h < from, held, { chainId, sets, f, txAt, acksAt, sealsVerified: (k) => (sealsVerified += k) });
+      await checkHeight(h, h < from, held, { chainId, sets, f, txAt, acksAt, verified, sealsVerified: (k) => (sealsVerified += k) });
     }
   }
 
@@ -337,6 +340,8 @@ interface HeightContext {
   readonly f: Findings;
   readonly txAt: Map<string, number>;
   readonly acksAt: Map<number, Map<string, string>>;
+  /** Signature checks done, by signatureKey. */
+  readonly verified: Map<string, boolean>;
   sealsVerified(k: number): void;
 }
 
@@ -364,8 +369,7 @@ async function checkHeight(h: number, linkOnly: boolean, held: readonly { n: Nod
     if (apps.size > 1) f.problem(`app hashes differ at height ${h}: ${[...apps].map(([a, names]) => `${names.join(",")} ${a}`).join("; ")}`);
   }
 
-  // Seals: a signature several nodes hold is verified once.
-  const verified = new Map<string, boolean>();
+  // Seals: a signature several nodes hold is verified once (most were, ahead, by preVerify).
   await Promise.all(
     held.map(async ({ n, b }) => {
       const r = n.report;
@@ -394,11 +398,11 @@ async function checkHeight(h: number, linkOnly: boolean, held: readonly { n: Nod
         });
         const seal = makeSeal(h, b.seal.view, fromHex(b.hash, 32), commits);
         verifySeal(seal, ctx.chainId, set, h, seal.blockHash, (payload, signature, validator) => {
-          const key = `${b.hash}:${b.seal.view}:${validator}:${base64Of.get(signature) ?? Buffer.from(signature).toString("base64")}`;
-          let ok = verified.get(key);
+          const key = signatureKey(b, validator, base64Of.get(signature) ?? Buffer.from(signature).toString("base64"));
+          let ok = ctx.verified.get(key);
           if (ok === undefined) {
             ok = plainVerify(ctx.chainId, payload, signature, validator);
-            verified.set(key, ok);
+            ctx.verified.set(key, ok);
           }
           return ok;
         });
@@ -432,6 +436,37 @@ async function checkHeight(h: number, linkOnly: boolean, held: readonly { n: Nod
     }
     ctx.acksAt.delete(h);
   }
+}
+
+const signatureKey = (b: TriadBlockJson, validator: string, signatureBase64: string): string => `${b.height}:${b.hash}:${b.seal.view}:${validator}:${signatureBase64}`;
+const HEX_KEY = /^[0-9a-f]{64}$/;
+/** Signature checks in flight at once on the thread pool. */
+const VERIFY_BATCH = 256;
+
+/**
+ * Every distinct seal signature of a range, checked on the thread pool (all cores) before the
+ * heights are walked; the walk then finds the answers in `verified`. A signature held by several
+ * nodes is one check. Whether a signer belongs to the set is still decided by verifySeal.
+ */
+async function preVerify(chainId: string, ranges: Iterable<readonly TriadBlockJson[]>, verified: Map<string, boolean>): Promise<void> {
+  const jobs: (() => Promise<void>)[] = [];
+  for (const blocks of ranges) {
+    for (const b of blocks) {
+      if (!HEX_KEY.test(b.hash)) continue;
+      let payload: Uint8Array | null = null;
+      for (const sig of b.seal.signatures) {
+        const key = signatureKey(b, sig.validator, sig.signature);
+        if (verified.has(key) || !HEX_KEY.test(sig.validator)) continue;
+        verified.set(key, false);
+        payload ??= commitPayload(b.height, b.seal.view, fromHex(b.hash, 32));
+        const p = payload;
+        jobs.push(async () => {
+          verified.set(key, await verifyDomainAsync("commit", chainId, p, new Uint8Array(Buffer.from(sig.signature, "base64")), fromHex(sig.validator, 32)));
+        });
+      }
+    }
+  }
+  for (let i = 0; i < jobs.length; i += VERIFY_BATCH) await Promise.all(jobs.slice(i, i + VERIFY_BATCH).map((j) => j()));
 }
 
 function plainVerify(chainId: string, payload: Uint8Array, signature: Uint8Array, validator: string): boolean {
