@@ -101,3 +101,18 @@ export class Signer {
     return this.sign(signingBytes(domain, chainId, payload));
   }
 }
+
+/**
+ * `verifyDomain` on libuv's thread pool: many checks at once use every core (`triad check`
+ * verifies thousands of seal signatures). Same rules, weak keys included.
+ */
+export function verifyDomainAsync(domain: SignDomain, chainId: string, payload: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): Promise<boolean> {
+  if (signature.length !== SIGNATURE_BYTES || publicKey.length !== PUBLIC_KEY_BYTES || isWeakPublicKey(publicKey)) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    try {
+      nodeVerify(null, signingBytes(domain, chainId, payload), publicKeyObject(publicKey), signature, (err, ok) => resolve(err === null && ok));
+    } catch {
+      resolve(false);
+    }
+  });
+}

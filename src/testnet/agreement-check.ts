@@ -14,11 +14,11 @@
 //
 // Memory: a window of block ranges per node, the validator sets seen, the acks, and one map of
 // tx id → height for the whole checked chain: O(chain txs), which is fine for test networks.
-import { fromHex, makeSeal, toHex, validatorSet, validatorsHash, verifySeal, type Seal, type ValidatorSet } from "../chain/index.js";
-import { verifyDomain } from "../chain/signature.js";
+import { fromHex, makeSeal, type Seal, type ValidatorSet } from "../chain/index.js";
 import type { ResultCommit, TriadBlockJson } from "../rpc/types.js";
 import { readAcks, type TxAck } from "./acks-file.js";
 import { RpcChainSource, type ChainSource } from "./chain-source.js";
+import { preVerify, SetCache, verifyBlockSeal } from "./seal-check.js";
 import type { TestnetManifest, TestnetNodeInfo } from "./manifest.js";
 
 export interface CheckTarget {
@@ -173,31 +173,6 @@ async function fetchRange(source: ChainSource, min: number, max: number): Promis
   return out;
 }
 
-/** The validator sets by validators_hash, each fetched once and checked against its hash. */
-class SetCache {
-  private readonly sets = new Map<string, ValidatorSet>();
-  private readonly pending = new Map<string, Promise<ValidatorSet>>();
-
-  async get(hash: string, height: number, source: ChainSource): Promise<ValidatorSet> {
-    const known = this.sets.get(hash);
-    if (known !== undefined) return known;
-    let p = this.pending.get(hash);
-    if (p === undefined) {
-      p = (async () => {
-        const set = validatorSet(await source.validators(height));
-        const actual = toHex(validatorsHash(set));
-        if (actual !== hash) throw new Error(`its validator set at height ${height} hashes to ${actual}, the block says ${hash}`);
-        this.sets.set(hash, set);
-        return set;
-      })();
-      this.pending.set(hash, p);
-      // A failed fetch is retried by the next node that needs the set (from its own RPC).
-      p.catch(() => undefined).finally(() => this.pending.delete(hash));
-    }
-    return p;
-  }
-}
-
 export async function checkNetwork(targets: readonly CheckTarget[], options: NetworkCheckOptions = {}): Promise<CheckReport> {
   const started = performance.now();
   const f = new Findings();
@@ -296,6 +271,8 @@ export async function checkNetwork(targets: readonly CheckTarget[], options: Net
         failed.add(n);
       } else ranges.set(n, r);
     });
+    const verified = new Map<string, boolean>();
+    await preVerify(chainId, ranges.values(), verified);
     const last = Math.min(first + RANGE - 1, to);
     for (let h = first; h <= last; h++) {
       const held: { n: NodeState; b: TriadBlockJson }[] = [];
@@ -309,7 +286,7 @@ export async function checkNetwork(targets: readonly CheckTarget[], options: Net
         }
         held.push({ n, b });
       }
-      await checkHeight(h, h < from, held, { chainId, sets, f, txAt, acksAt, sealsVerified: (k) => (sealsVerified += k) });
+      await checkHeight(h, h < from, held, { chainId, sets, f, txAt, acksAt, verified, sealsVerified: (k) => (sealsVerified += k) });
     }
   }
 
@@ -337,6 +314,8 @@ interface HeightContext {
   readonly f: Findings;
   readonly txAt: Map<string, number>;
   readonly acksAt: Map<number, Map<string, string>>;
+  /** Signature checks done, by signatureKey. */
+  readonly verified: Map<string, boolean>;
   sealsVerified(k: number): void;
 }
 
@@ -364,8 +343,7 @@ async function checkHeight(h: number, linkOnly: boolean, held: readonly { n: Nod
     if (apps.size > 1) f.problem(`app hashes differ at height ${h}: ${[...apps].map(([a, names]) => `${names.join(",")} ${a}`).join("; ")}`);
   }
 
-  // Seals: a signature several nodes hold is verified once.
-  const verified = new Map<string, boolean>();
+  // Seals: a signature several nodes hold is verified once (most were, ahead, by preVerify).
   await Promise.all(
     held.map(async ({ n, b }) => {
       const r = n.report;
@@ -386,24 +364,9 @@ async function checkHeight(h: number, linkOnly: boolean, held: readonly { n: Nod
         return;
       }
       try {
-        const base64Of = new Map<Uint8Array, string>();
-        const commits = b.seal.signatures.map((s) => {
-          const signature = new Uint8Array(Buffer.from(s.signature, "base64"));
-          base64Of.set(signature, s.signature);
-          return { validator: s.validator, signature };
-        });
-        const seal = makeSeal(h, b.seal.view, fromHex(b.hash, 32), commits);
-        verifySeal(seal, ctx.chainId, set, h, seal.blockHash, (payload, signature, validator) => {
-          const key = `${b.hash}:${b.seal.view}:${validator}:${base64Of.get(signature) ?? Buffer.from(signature).toString("base64")}`;
-          let ok = verified.get(key);
-          if (ok === undefined) {
-            ok = plainVerify(ctx.chainId, payload, signature, validator);
-            verified.set(key, ok);
-          }
-          return ok;
-        });
+        const signers = verifyBlockSeal(ctx.chainId, set, b, ctx.verified);
         r.seals++;
-        ctx.sealsVerified(commits.length);
+        ctx.sealsVerified(signers);
       } catch (err) {
         f.about(r, `${r.name}: the seal of block ${h} does not verify: ${message(err)}`);
       }
@@ -432,10 +395,6 @@ async function checkHeight(h: number, linkOnly: boolean, held: readonly { n: Nod
     }
     ctx.acksAt.delete(h);
   }
-}
-
-function plainVerify(chainId: string, payload: Uint8Array, signature: Uint8Array, validator: string): boolean {
-  return verifyDomain("commit", chainId, payload, signature, fromHex(validator, 32));
 }
 
 function verdict(r: NodeReport): string {

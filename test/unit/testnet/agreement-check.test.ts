@@ -7,7 +7,8 @@ import { sha256 } from "../../../src/chain/hash.js";
 import { publicKeyHex, devKeyPair } from "../../../src/chain/keys.js";
 import { triadBlockJson } from "../../../src/rpc/methods-chain.js";
 import type { TriadBlockJson } from "../../../src/rpc/types.js";
-import { checkNetwork, MAX_PROBLEMS, type CheckTarget } from "../../../src/testnet/agreement-check.js";
+import { checkNetwork, manifestTargets, MAX_PROBLEMS, type CheckTarget } from "../../../src/testnet/agreement-check.js";
+import type { TestnetManifest } from "../../../src/testnet/manifest.js";
 import { parseAcks } from "../../../src/testnet/acks-file.js";
 import type { ChainSource } from "../../../src/testnet/chain-source.js";
 import { checkReportLines } from "../../../src/testnet/check-table.js";
@@ -218,5 +219,19 @@ describe("checkNetwork", () => {
     expect(report.problems).toHaveLength(MAX_PROBLEMS);
     expect(report.problemsOmitted).toBe(80 - MAX_PROBLEMS);
     expect(checkReportLines(report)).toContain(`  … and ${80 - MAX_PROBLEMS} more`);
+  });
+
+  it("holds manifest nodes to agreement unless they are Byzantine or a twin's copy", () => {
+    const node = (name: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ name, rpc: `http://127.0.0.1:1/${name}`, ...extra });
+    const manifest = {
+      chainId: CHAIN_ID,
+      nodes: [node("validator-0"), node("validator-1", { byzantine: ["equivocate"] }), node("validator-2", { byzantine: [] }), node("validator-2-twin", { twinOf: "validator-2" })],
+    } as unknown as TestnetManifest;
+    expect(manifestTargets(manifest).map((t) => [t.name, t.honest])).toEqual([
+      ["validator-0", true],
+      ["validator-1", false],
+      ["validator-2", true],
+      ["validator-2-twin", false],
+    ]);
   });
 });
