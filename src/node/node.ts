@@ -105,6 +105,7 @@ export class TriadNode {
   private stopped: Promise<void> | null = null;
   private nodeInfo: NodeInfo | null = null;
   private byzantine: ByzantineNode | null = null;
+  private lastByzantineWarning = 0;
 
   constructor(
     private readonly options: TriadNodeOptions,
@@ -369,10 +370,16 @@ export class TriadNode {
     );
   }
 
-  /** Loud on purpose: a Byzantine node must never pass for an honest one in its logs. */
+  /**
+   * Loud on purpose: a Byzantine node must never pass for an honest one in its logs. At start,
+   * and again when asked for its status, at most once a minute (scenarios poll status often).
+   */
   private warnByzantine(when: "start" | "status"): void {
     const b = this.byzantine;
     if (b === null) return;
+    const now = Date.now();
+    if (when === "status" && now - this.lastByzantineWarning < 60_000) return;
+    this.lastByzantineWarning = now;
     this.log.warn(
       { byzantine: b.behaviours, acted: b.acted(), byzantinePeers: this.options.byzantine?.peers, seed: this.options.byzantine?.seed, when },
       `BYZANTINE: this node misbehaves on purpose (${b.behaviours.join("+")}); never run it on a network you care about`,
