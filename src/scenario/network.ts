@@ -5,6 +5,7 @@ import { parseByzantineSpec } from "../byzantine/index.js";
 import type { KeyPair } from "../chain/index.js";
 import { readKeyFile } from "../node/key-file.js";
 import { TriadClient } from "../rpc/client.js";
+import { isHonestNode } from "../testnet/agreement-check.js";
 import { LoadGenerator } from "../testnet/load-generator.js";
 import type { TestnetNodeInfo } from "../testnet/manifest.js";
 import { NetControl } from "../testnet/net-control.js";
@@ -33,7 +34,7 @@ export class ScenarioNetwork {
     private readonly scenario: Scenario,
     private readonly seed: number,
   ) {
-    this.honest = new Set(testnet.nodes.filter((n) => (n.byzantine ?? []).length === 0 && n.twinOf === undefined).map((n) => n.name));
+    this.honest = new Set(testnet.nodes.filter(isHonestNode).map((n) => n.name));
     this.acksFile = join(dir, "load-acks.jsonl");
     this.control = new NetControl(testnet.manifest, testnet);
     for (const n of testnet.nodes) this.clients.set(n.name, new TriadClient({ url: n.rpc, chainId: testnet.manifest.chainId, timeoutMs: 3_000 }));

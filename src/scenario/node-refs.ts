@@ -29,7 +29,7 @@ export function reportedPrimary(ctx: ResolveContext): string | null {
   let most = 0;
   for (const [id, n] of votes) if (n > most) [best, most] = [id, n];
   if (best === null) return null;
-  return ctx.nodes.find((n) => n.id === best && (n as { twinOf?: string }).twinOf === undefined)?.name ?? null;
+  return ctx.nodes.find((n) => n.id === best && n.twinOf === undefined)?.name ?? null;
 }
 
 export function resolveNode(ref: string, ctx: ResolveContext, where: string): string {

@@ -341,7 +341,7 @@ class Run {
           const groups = parseGroups(step.groups).map((g) => g.map((ref) => this.node(ref, i)));
           nodes = groups.flat();
           // The sides without a quorum of validators cannot commit: their nodes must fall behind.
-          const validators = this.nodes.filter((n) => n.role === "validator" && (n as { twinOf?: string }).twinOf === undefined).length;
+          const validators = this.nodes.filter((n) => n.role === "validator" && n.twinOf === undefined).length;
           const quorum = validators - Math.floor((validators - 1) / 3);
           for (const g of groups) {
             const members = g.filter((name) => this.nodes.find((n) => n.name === name)?.role === "validator").length;

@@ -406,8 +406,7 @@ function verdict(r: NodeReport): string {
 
 /** A manifest node the check must hold to agreement: not Byzantine, not a twin's copy. */
 export function isHonestNode(node: TestnetNodeInfo): boolean {
-  const extra = node as TestnetNodeInfo & { byzantine?: readonly string[]; twinOf?: string };
-  return (extra.byzantine === undefined || extra.byzantine.length === 0) && extra.twinOf === undefined;
+  return (node.byzantine === undefined || node.byzantine.length === 0) && node.twinOf === undefined;
 }
 
 export function manifestTargets(manifest: TestnetManifest): CheckTarget[] {
