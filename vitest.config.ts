@@ -3,7 +3,8 @@ import { configDefaults, defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    // The shipped scenarios have their own suite (vitest.scenarios.config.ts, `npm run test:scenarios`).
+    // Byzantine and fault networks (the shipped scenarios, `triad net`, twins) have their own
+    // suite: vitest.scenarios.config.ts, `npm run test:scenarios`.
     exclude: [...configDefaults.exclude, "test/scenarios/**"],
     // Two cores: e2e tests spawn real processes; keep the pool small so they do not starve.
     pool: "forks",

@@ -1,7 +1,8 @@
 import { defineConfig } from "vitest/config";
 
-// `npm run test:scenarios`: the shipped scenarios, each a network of real processes for tens of
-// seconds. One at a time: two runs at once on two cores would starve each other's nodes.
+// `npm run test:scenarios`: Byzantine and fault networks of real processes (the shipped
+// scenarios, `triad net`, Byzantine and twin testnets), each running for tens of seconds. One
+// file at a time: two networks at once on two cores would starve each other's nodes.
 export default defineConfig({
   test: {
     include: ["test/scenarios/**/*.test.ts"],
