@@ -14,5 +14,6 @@ export {
 } from "./byzantine-spec.js";
 export { behaviourFilter, badSyncAnswer, BAD_SYNC_ANSWERS, type BadSyncAnswer, type BehaviourContext, type SimActionFilter } from "./behaviours/index.js";
 export { AttackPlan, type LureOptions } from "./attack-plan.js";
+export { twinBlock } from "./behaviours/context.js";
 export { Prng } from "./prng.js";
 export { checkNodeBehaviours, parseBehaviourList, SIM_ONLY_BEHAVIOURS } from "./node-behaviours.js";

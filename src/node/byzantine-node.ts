@@ -5,8 +5,8 @@
 // coordinated attack (split-brain, conflicting-votes after equivocate) tells each honest replica
 // the same story whichever Byzantine process it hears it from.
 import { type BlockStore, type SignDomain, type ValidatorId, type ValidatorSet } from "../chain/index.js";
-import type { Action, ValidatorSelection } from "../consensus/index.js";
-import { AttackPlan, behaviourFilter, checkNodeBehaviours, Prng, type BehaviourContext, type BehaviourName, type SimActionFilter } from "../byzantine/index.js";
+import type { Action, PrePrepare, ValidatorSelection } from "../consensus/index.js";
+import { AttackPlan, behaviourFilter, checkNodeBehaviours, Prng, twinBlock, type BehaviourContext, type BehaviourName, type SimActionFilter } from "../byzantine/index.js";
 
 export interface NodeByzantineOptions {
   readonly behaviours: readonly BehaviourName[];
@@ -71,7 +71,23 @@ export class ByzantineNode {
       viewChangeTimeoutMs: deps.viewChangeTimeoutMs,
       maxDelayMs: NODE_MAX_DELAY_MS,
     };
-    this.filter = behaviourFilter(options.behaviours, ctx);
+    const inner = behaviourFilter(options.behaviours, ctx);
+    this.filter = (actions, input) => {
+      if (input.type === "message" && input.message.type === "pre-prepare") this.learnStory(input.message, deps.self);
+      return inner(actions, input);
+    };
+  }
+
+  /**
+   * In the simulator every Byzantine node reads one AttackPlan object, so a Byzantine backup
+   * knows the two blocks its equivocating ally told. Processes share no memory: a Byzantine
+   * backup learns the story from the pre-prepare its Byzantine primary sent it (story A, which
+   * `equivocate` sends to side 1 and to the other Byzantine nodes) and derives B as the primary
+   * did (its twin), so its votes follow the same split. A story already told stands.
+   */
+  private learnStory(m: PrePrepare, self: ValidatorId): void {
+    if (m.from === self || !this.plan.isByzantine(m.from) || this.plan.story(m.height, m.view) !== undefined) return;
+    this.plan.tell(m.height, m.view, { a: m.block, b: twinBlock(m.block) });
   }
 
   /** What the behaviours did so far, by "behaviour:act". */

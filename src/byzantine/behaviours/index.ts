@@ -28,13 +28,40 @@ export function behaviourFilter(names: readonly BehaviourName[], ctx: BehaviourC
   const stages: Behaviour[] = [];
   for (const name of names) {
     const make = FACTORIES[name];
-    if (make !== null) stages.push(make(ctx));
+    if (make === null) continue;
+    const stage = make(ctx);
+    stages.push(COUNTS_ITSELF.has(name) ? stage : counted(name, stage, ctx));
   }
   // A lone-decider's lure needs every Byzantine node's commit kept from the non-deciders.
   if (ctx.plan.hasLurers && !names.includes("lone-decider")) stages.push(luredCommits(ctx));
   return (actions, input) => {
     let out = actions;
     for (const stage of stages) out = stage(out, input);
+    return out;
+  };
+}
+
+/** Behaviours that count their acts in the plan themselves, by kind of act. */
+const COUNTS_ITSELF: ReadonlySet<BehaviourName> = new Set([
+  "equivocate",
+  "conflicting-votes",
+  "split-brain",
+  "withhold",
+  "wrong-header-view",
+  "adversarial-newview",
+  "huge-view",
+  "lone-decider",
+  "sometimes-silent",
+]);
+
+/**
+ * The others (the classic family) are counted here: one `<name>:step` per step in which the
+ * behaviour changed what the replica would have done, so a run shows that they bit.
+ */
+function counted(name: BehaviourName, stage: Behaviour, ctx: BehaviourContext): Behaviour {
+  return (actions, input) => {
+    const out = stage(actions, input);
+    if (out !== actions && (out.length !== actions.length || out.some((a, i) => a !== actions[i]))) ctx.plan.count(`${name}:step`);
     return out;
   };
 }
