@@ -172,15 +172,18 @@ export interface TriadRun {
   readonly stderr: string;
 }
 
-/** Run a short `triad` command (like `init`) to completion. */
-export function runTriad(args: readonly string[], timeoutMs = 60_000): Promise<TriadRun> {
+/**
+ * Run a `triad` command (like `init`) to completion. Past `timeoutMs` it gets `killSignal`:
+ * SIGTERM for a command that owns node processes (`scenario run` then kills them itself).
+ */
+export function runTriad(args: readonly string[], timeoutMs = 60_000, killSignal: NodeJS.Signals = "SIGKILL"): Promise<TriadRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [TRIAD_BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    const timer = setTimeout(() => child.kill(killSignal), timeoutMs);
     child.once("error", (err) => {
       clearTimeout(timer);
       reject(err);

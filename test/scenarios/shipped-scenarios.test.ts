@@ -4,11 +4,10 @@
 // lossy link dropped messages, a Byzantine node's messages were refused and counted…). The
 // negative control must end in a violation the check reports: proof that the check can fail.
 // A separate suite (`npm run test:scenarios`): each run takes tens of seconds.
-import { spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { TRIAD_BIN } from "../../src/testnet/index.js";
+import { runTriad } from "../../src/testnet/index.js";
 
 const DIR = join(import.meta.dirname, "..", "..", "scenarios");
 
@@ -40,26 +39,6 @@ interface Report {
   txs: { committed: number };
 }
 
-/** Run `triad scenario run`; past the deadline it gets SIGTERM, on which it kills its nodes. */
-function runScenario(file: string, timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TRIAD_BIN, "scenario", "run", file, "--json", "--log-level", "warn"], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs);
-    child.once("error", (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.once("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
 const files = readdirSync(DIR).filter((f) => f.endsWith(".toml")).sort();
 
 describe("shipped scenarios", () => {
@@ -72,7 +51,8 @@ describe("shipped scenarios", () => {
   for (const file of files) {
     const name = file.replace(/\.toml$/, "");
     it(`${name}`, async () => {
-      const run = await runScenario(join(DIR, file), 240_000);
+      // SIGTERM past the deadline: the runner then kills its nodes (SIGKILL would orphan them).
+      const run = await runTriad(["scenario", "run", join(DIR, file), "--json", "--log-level", "warn"], 240_000, "SIGTERM");
       expect(run.stdout.trim().startsWith("{"), `no report (exit ${run.code}):\n${run.stderr.slice(-3000)}`).toBe(true);
       const report = JSON.parse(run.stdout) as Report;
       const failing = report.evidence.filter((e) => !e.ok).map((e) => `${e.what}: ${e.detail}`);
