@@ -23,6 +23,7 @@ const MUST_SHOW: Readonly<Record<string, readonly string[]>> = {
   "byzantine-bad-primary": ["byzantine-ran", "faults-reported", "view-changes"],
   "byzantine-view-attacks-dbft": ["byzantine-ran", "byzantine-acts", "view-changes", "view-change"],
   "byzantine-slow-silent": ["byzantine-ran", "byzantine-acts", "view-changes"],
+  "byzantine-silent-dbft": ["byzantine-ran", "byzantine-acts", "view-changes"],
   "byzantine-partition": ["byzantine-ran", "byzantine-acts", "fell-behind", "caught-up"],
   twins: ["byzantine-ran"],
   "validator-change-poa": ["validator-set"],
