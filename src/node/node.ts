@@ -205,6 +205,7 @@ export class TriadNode {
     const isValidator = (id: ValidatorId): boolean => isMember(store.validatorsAt(store.head().height + 1), id);
     const check: ConsensusCheck = { chainId, isStale, isValidator, verify };
     const submitMessage = (message: ConsensusMessage): void => this.driver?.submit({ type: "message", message });
+    let gossipRejected = 0;
 
     // Injected network faults exist only on an --unsafe node (test networks).
     const faults = config.rpc.unsafe
@@ -221,6 +222,10 @@ export class TriadNode {
         isStale,
         verify,
         onConsensusMessage: submitMessage,
+        // Gossip the validator refused outright (bad signature, not a member, …); stale repeats are ignored, not counted.
+        onInvalid: (event) => {
+          if (event.result === "reject") gossipRejected++;
+        },
         // Our clients' txs go to the validators of the next block's set (observers propose nothing).
         relayTargets: () => store.validatorsAt(store.head().height + 1).members,
         // Decoded, hashed and verified once, here; a peer's tx is never relayed again (its origin
@@ -320,7 +325,7 @@ export class TriadNode {
             viewChanges: { ...counters.viewChanges },
             faultsReported: sortedRecord(counters.faultsReported),
             faultsByPeer: sortedRecord(counters.faultsByPeer),
-            messagesRefused: transport.refused,
+            messagesRefused: transport.refused + gossipRejected,
             byzantineActs: this.byzantine?.acted() ?? {},
           };
         },
