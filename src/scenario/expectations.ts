@@ -1,5 +1,7 @@
 // The `[[expect]]` entries of a scenario, and the fault counters its link faults must move,
-// judged from what the nodes report at the end of the run.
+// judged from what the nodes report at the end of the run. Counters are taken since each node
+// started (summed over its restarts), not since the timeline did: a Byzantine primary's first
+// turn may come while the network is still starting.
 import { resolveNode, type ResolveContext } from "./node-refs.js";
 import type { Evidence } from "./outages.js";
 import type { Scenario } from "./scenario-file.js";
@@ -50,7 +52,7 @@ export async function expectationEvidence(
         out.push({
           what: "faults-reported",
           ok: n >= e.min,
-          detail: `honest nodes reported ${n} ${e.fault ?? "fault"}(s)${e.fault === undefined ? ` of ${name}` : ""} (need ${e.min}; all kinds: ${seen})`,
+          detail: `since they started, honest nodes reported ${n} ${e.fault ?? "fault"}(s)${e.fault === undefined ? ` of ${name}` : ""} (need ${e.min}; all kinds: ${seen})`,
         });
         break;
       }
@@ -62,7 +64,7 @@ export async function expectationEvidence(
           const n = e.reason === undefined ? total(vc) - (vc.entered ?? 0) : vc[e.reason] ?? 0;
           if (n > best) [best, where2] = [n, h];
         }
-        out.push({ what: "view-changes", ok: best >= e.min, detail: `most ${e.reason ?? "started"} view changes on one honest node: ${best}${where2 === "" ? "" : ` (${where2})`} (need ${e.min})` });
+        out.push({ what: "view-changes", ok: best >= e.min, detail: `most ${e.reason ?? "started"} view changes on one honest node since it started: ${best}${where2 === "" ? "" : ` (${where2})`} (need ${e.min})` });
         break;
       }
       case "byzantine-acts": {
@@ -94,7 +96,7 @@ export async function expectationEvidence(
       }
       case "messages-refused": {
         const n = honest.reduce((s, h) => s + monitor.counters(h).messages_refused, 0);
-        out.push({ what: "messages-refused", ok: n >= e.min, detail: `honest nodes refused ${n} consensus message(s) before the core (need ${e.min})` });
+        out.push({ what: "messages-refused", ok: n >= e.min, detail: `since they started, honest nodes refused ${n} consensus message(s) before the core (need ${e.min})` });
         break;
       }
     }
