@@ -1,7 +1,7 @@
 // The load generator's acknowledgements: one JSON line `{ "id", "height", "node" }` per tx a node
 // reported in a block. `triad check` reads them back to prove that every tx a client was told
 // was committed is in every honest node's chain at that height.
-import { appendFile, readFile } from "node:fs/promises";
+import { appendFile, readFile, stat } from "node:fs/promises";
 
 export interface TxAck {
   /** The tx id, lower-case hex. */
@@ -41,16 +41,29 @@ export async function readAcks(path: string): Promise<{ acks: TxAck[]; bad: numb
 }
 
 /**
+ * The most an acks file grows to (about 600,000 acks): a testnet left running for days must not
+ * fill the disk, and `triad check` reads the file whole. Past it, acks are counted, not written.
+ */
+export const MAX_ACKS_FILE_BYTES = 64 * 1024 * 1024;
+
+/**
  * Appends acks in batches: one write per flush, never one per tx. Lines are queued until the
  * previous write is done, so the file only ever grows by whole lines in order.
  */
 export class AcksWriter {
   private queue: string[] = [];
   private writing: Promise<void> = Promise.resolve();
+  /** The file's size (read once, then kept): null until the first write. */
+  private bytes: number | null = null;
   written = 0;
+  /** Acks not written because the file reached maxBytes. */
+  skipped = 0;
   failed: Error | null = null;
 
-  constructor(readonly path: string) {}
+  constructor(
+    readonly path: string,
+    private readonly maxBytes = MAX_ACKS_FILE_BYTES,
+  ) {}
 
   add(ack: TxAck): void {
     this.queue.push(`${JSON.stringify({ id: ack.id, height: ack.height, node: ack.node })}\n`);
@@ -63,8 +76,19 @@ export class AcksWriter {
     this.queue = [];
     this.writing = this.writing.then(async () => {
       try {
-        await appendFile(this.path, lines.join(""));
-        this.written += lines.length;
+        this.bytes ??= await stat(this.path).then((st) => st.size, () => 0);
+        let text = "";
+        let kept = 0;
+        for (const line of lines) {
+          if (this.bytes + text.length + line.length > this.maxBytes) break;
+          text += line;
+          kept++;
+        }
+        this.skipped += lines.length - kept;
+        if (kept === 0) return;
+        await appendFile(this.path, text);
+        this.bytes += text.length;
+        this.written += kept;
       } catch (err) {
         this.failed = err as Error;
       }
