@@ -2,44 +2,17 @@
 // PoA votes from the validators, DBFT registration and stake votes. Each tx goes to an honest
 // node and the step waits until it is committed, so later steps see its effect coming.
 import { toHex, type KeyPair } from "../chain/index.js";
-import type { TriadClient } from "../rpc/client.js";
+import { submitUntilCommitted } from "../testnet/scenario.js";
 import { TxBuilder, type BuiltTx } from "../testnet/tx-builder.js";
 import type { ScenarioNetwork } from "./network.js";
-
-const COMMIT_TIMEOUT_MS = 30_000;
 
 export class Governance {
   constructor(private readonly net: ScenarioNetwork) {}
 
-  /**
-   * Sign, submit and wait until committed. The load may send from the same account: when the
-   * chain takes our nonce with another tx, sign again with the next one (a few times).
-   */
+  /** Sign, submit to an honest node and wait until committed (re-signed if the load takes the nonce). */
   private async send(pair: KeyPair, make: (b: TxBuilder, nonce: number) => BuiltTx): Promise<void> {
-    const client: TriadClient = await this.net.honestClient();
     const builder = new TxBuilder(pair, this.net.chainId);
-    const sender = toHex(pair.publicKey);
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const tx = make(builder, await client.nextNonce(sender));
-      const r = await client.broadcast(tx.bytes, "sync");
-      if (r.code !== 0) {
-        if (attempt < 4 && /nonce/i.test(r.log)) continue;
-        throw new Error(`tx ${tx.id.slice(0, 12)} refused: ${r.log}`);
-      }
-      const until = Date.now() + COMMIT_TIMEOUT_MS;
-      while (Date.now() < until) {
-        const committed = (): Promise<boolean> => client.tx(tx.id).then(() => true, () => false);
-        if (await committed()) return;
-        // Past our nonce without our tx (checked again: it may have landed in between).
-        if ((await client.account(sender)).nonce > tx.nonce) {
-          if (await committed()) return;
-          break;
-        }
-        await new Promise((r2) => setTimeout(r2, 200));
-      }
-      if (Date.now() >= until) throw new Error(`tx ${tx.id.slice(0, 12)} not committed within ${COMMIT_TIMEOUT_MS} ms`);
-    }
-    throw new Error("five txs in a row lost their nonce to other txs of the same account");
+    await submitUntilCommitted(await this.net.honestClient(), toHex(pair.publicKey), (nonce) => make(builder, nonce));
   }
 
   /** Every honest validator of the current set votes; returns the voters' names. */

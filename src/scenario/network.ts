@@ -117,12 +117,6 @@ export class ScenarioNetwork {
     return v.validators.map((m) => m.address.toLowerCase());
   }
 
-  /** The sum over peers of one of the node's fault-layer counters. */
-  async netCounter(node: string, counter: "dropped" | "delayed" | "duplicated" | "blocked"): Promise<number> {
-    const r = await this.client(node).call<{ counters: Record<string, Record<string, number>> }>("unsafe_net_faults");
-    return Object.values(r.counters).reduce((s, c) => s + (c[counter] ?? 0), 0);
-  }
-
   async startLoad(): Promise<void> {
     if (this.scenario.load.rate === 0) return;
     const m = this.testnet.manifest;

@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Prng } from "../byzantine/prng.js";
 import { checkNetwork, type CheckReport } from "../testnet/agreement-check.js";
-import type { TestnetNodeInfo } from "../testnet/manifest.js";
+import { TestnetError, type TestnetNodeInfo } from "../testnet/manifest.js";
+import { waitFor } from "../testnet/scenario.js";
 import { Governance } from "./governance.js";
 import { startScenarioNetwork, type ScenarioNetwork } from "./network.js";
 import { resolveNode, reportedPrimary, type ResolveContext } from "./node-refs.js";
@@ -235,14 +236,16 @@ class Run {
       });
   }
 
+  /** The testnet's bounded poll; on timeout the run goes on (the evidence will tell) and says so. */
   private async waitFor(what: string, ready: () => boolean, timeoutMs: number): Promise<boolean> {
-    const until = Date.now() + timeoutMs;
-    while (Date.now() < until) {
-      if (ready()) return true;
-      await sleep(100);
+    try {
+      await waitFor(what, ready, { timeoutMs, intervalMs: 100 });
+      return true;
+    } catch (err) {
+      if (!(err instanceof TestnetError)) throw err;
+      this.say(`gave up waiting for ${what} after ${timeoutMs} ms`);
+      return false;
     }
-    this.say(`gave up waiting for ${what} after ${timeoutMs} ms`);
-    return ready();
   }
 
   private async waitUntilDue(step: ScenarioStep, previous: number, deadline: number, index: number): Promise<void> {
@@ -422,10 +425,14 @@ class Run {
     }
   }
 
+  /** Read the fault counters the link faults must have moved: one unsafe_net_faults per node. */
   private async collectNetCounters(): Promise<void> {
-    for (const need of this.netNeeds) {
-      if (need.seen !== undefined) continue;
-      need.seen = await this.net.netCounter(need.node, need.counter).catch(() => 0);
+    const open = this.netNeeds.filter((n) => n.seen === undefined);
+    if (open.length === 0) return;
+    const status = await this.net.control.status();
+    for (const need of open) {
+      const counters = status.find((s) => s.name === need.node)?.counters ?? {};
+      need.seen = Object.values(counters).reduce((sum, c) => sum + c[need.counter], 0);
     }
   }
 

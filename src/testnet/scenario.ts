@@ -3,6 +3,7 @@
 import type { TriadClient } from "../rpc/client.js";
 import type { ResultTx } from "../rpc/types.js";
 import { TestnetError } from "./manifest.js";
+import type { BuiltTx } from "./tx-builder.js";
 
 export interface WaitOptions {
   readonly timeoutMs?: number;
@@ -51,6 +52,49 @@ export function waitForHeight(clients: readonly TriadClient[], height: number, o
 /** Wait until a tx (hex id) is in a block on every client; returns what each reports. */
 export function waitForTx(clients: readonly TriadClient[], id: string, options: WaitOptions = {}): Promise<ResultTx[]> {
   return waitFor(`tx ${id.slice(0, 16)}… on ${clients.length} node(s)`, () => Promise.all(clients.map((c) => c.tx(id))), options);
+}
+
+export interface SubmitOptions {
+  /** Txs signed at most (each with the account's next nonce then). Default 5. */
+  readonly attempts?: number;
+  /** How long one tx may take to be committed. Default 30 s. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Sign a tx with the sender's next nonce (as `client` counts it, pooled txs included), submit
+ * it to `client` and wait until `client` has it in a block. Another sender of the same account
+ * (a testnet's load) may take that nonce with its own tx a moment earlier, through another
+ * node: that is the account's nonce race, not a lost tx. When the chain moves past our nonce
+ * without our tx, or the node refuses it, sign again with the next nonce. A tx that is simply
+ * never committed fails after `timeoutMs`.
+ */
+export async function submitUntilCommitted(client: TriadClient, sender: string, build: (nonce: number) => BuiltTx, options: SubmitOptions = {}): Promise<BuiltTx> {
+  const attempts = options.attempts ?? 5;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  let lastRefusal = "";
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const tx = build(await client.nextNonce(sender));
+    const r = await client.broadcast(tx.bytes, "sync");
+    if (r.code !== 0) {
+      lastRefusal = r.log;
+      await sleep(200);
+      continue;
+    }
+    const committed = (): Promise<boolean> => client.tx(tx.id).then(() => true, () => false);
+    const outcome = await waitFor(
+      `tx ${tx.id.slice(0, 16)}… committed, or its nonce taken by another tx`,
+      async () => {
+        if (await committed()) return "committed";
+        // Past our nonce without our tx (asked again: it may have landed in between).
+        if ((await client.account(sender)).nonce > tx.nonce) return (await committed()) ? "committed" : "taken";
+        return undefined;
+      },
+      { timeoutMs },
+    );
+    if (outcome === "committed") return tx;
+  }
+  throw new TestnetError("TIMEOUT", `${attempts} txs in a row from ${sender.slice(0, 16)}… lost their nonce to other txs or were refused${lastRefusal === "" ? "" : ` (last refusal: ${lastRefusal})`}`, { sender });
 }
 
 /** True when a process with this pid exists (signal 0 probes without sending anything). */

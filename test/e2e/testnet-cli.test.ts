@@ -12,6 +12,7 @@ import {
   manifestPath,
   manifestSchema,
   runTriad,
+  submitUntilCommitted,
   TRIAD_BIN,
   TxBuilder,
   waitFor,
@@ -70,37 +71,14 @@ describe("triad testnet", () => {
   it("advances blocks with the built-in load, and commits a transfer sent over JSON-RPC", async () => {
     const clients = manifest.nodes.map((n) => new TriadClient({ url: n.rpc }));
     await waitForHeight(clients, 3, { timeoutMs: 30_000 });
-    // Every dev account is in the load, so the load may take our nonce with its own transfer
-    // (sent to another node a moment before ours reached validator-2). That is the account's
-    // nonce race, not a lost tx: when the chain moves past our nonce without our tx, send again
-    // with the next nonce. A tx that is simply never committed still fails the test.
+    // Every dev account is in the load, so the load may take our nonce with its own transfer;
+    // submitUntilCommitted then signs again with the next one. A tx that is simply never
+    // committed still fails the test.
     const sender = manifest.accounts[3]!;
     const pair = (await readKeyFile(sender.key)).pair;
     const builder = new TxBuilder(pair, manifest.chainId);
-    let found: Awaited<ReturnType<typeof waitForTx>> | undefined;
-    for (let attempt = 0; attempt < 5 && found === undefined; attempt++) {
-      const tx = await waitFor(
-        "a transfer accepted by validator-2",
-        async () => {
-          const t = builder.transfer(await clients[2]!.nextNonce(sender.id), manifest.accounts[0]!.id, 5n);
-          const r = await clients[2]!.broadcast(t.bytes, "sync");
-          return r.code === 0 ? t : undefined;
-        },
-        { timeoutMs: 20_000 },
-      );
-      const outcome = await waitFor(
-        `tx ${tx.id.slice(0, 16)}… on every node, or its nonce taken by another tx`,
-        async () => {
-          const seen = await Promise.all(clients.map((c) => c.tx(tx.id).catch(() => undefined)));
-          if (seen.every((f) => f !== undefined)) return { committed: seen as NonNullable<(typeof seen)[number]>[] };
-          if (seen.every((f) => f === undefined) && (await clients[2]!.account(sender.id)).nonce > tx.nonce) return { committed: undefined };
-          return undefined;
-        },
-        { timeoutMs: 30_000 },
-      );
-      found = outcome.committed;
-    }
-    if (found === undefined) throw new Error("five transfers in a row lost their nonce to the load");
+    const tx = await submitUntilCommitted(clients[2]!, sender.id, (nonce) => builder.transfer(nonce, manifest.accounts[0]!.id, 5n));
+    const found = await waitForTx(clients, tx.id, { timeoutMs: 30_000 });
     expect(found.every((f) => f.height === found[0]!.height)).toBe(true);
     // The load generator's transfers land in blocks too.
     const txsInBlocks = await waitFor(
