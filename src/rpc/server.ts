@@ -9,6 +9,7 @@ import type { Duplex } from "node:stream";
 import { JSONRPCServer, createJSONRPCErrorResponse, type JSONRPCResponse } from "json-rpc-2.0";
 import type { Logger } from "pino";
 import { WebSocketServer, type WebSocket } from "ws";
+import { serveDashboard } from "../dashboard/index.js";
 import { RpcError, isExpectedError, toRpcErrorObject } from "./errors.js";
 import { BodyTooLarge, readBody, rejectBody, respond } from "./http-body.js";
 import type { MethodContext, MethodDef, RequestId, RpcEnv, RpcLimits } from "./method-context.js";
@@ -322,6 +323,8 @@ export class RpcServer {
     });
     const call: Transport = { uri: false, signal: controller.signal, ws: null };
     const url = new URL(req.url ?? "/", "http://localhost");
+    // The live page (static files); its data comes over this server's WebSocket.
+    if (serveDashboard(req, res)) return;
     if (req.method === "POST" && url.pathname === "/") {
       const limit = this.limits.maxBodyBytes;
       readBody(req, limit)

@@ -1,0 +1,1 @@
+export { DASHBOARD_PATH, serveDashboard } from "./static-files.js";
