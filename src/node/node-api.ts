@@ -23,6 +23,7 @@ import type {
   AccountInfo,
   Awaitable,
   ConsensusInfo,
+  DashboardInfo,
   JsonObject,
   JsonValue,
   MempoolInfo,
@@ -36,6 +37,8 @@ import type {
   TxSearchResult,
   Unsubscribe,
 } from "../rpc/node-api.js";
+import type { ConsensusJournal } from "./consensus-journal.js";
+import { DashboardView } from "./dashboard-view.js";
 import type { Logger } from "./logger.js";
 import { locate, txLocations, type RecentTxIndex } from "./tx-index.js";
 
@@ -71,6 +74,8 @@ export interface TriadNodeApiDeps {
   syncing(): boolean;
   /** The counters `triad_status` shows; without it the method is not enabled. */
   triad?(): Pick<TriadStatusInfo, "byzantine" | "uptimeMs" | "viewChanges" | "faultsReported" | "faultsByPeer" | "messagesRefused" | "byzantineActs">;
+  /** The events `triad_dashboard` shows; without it (or without `triad`) the method is not enabled. */
+  readonly journal?: ConsensusJournal;
   readonly logger: Logger;
 }
 
@@ -91,6 +96,7 @@ export class TriadNodeApi implements NodeApi {
   private metricsSince: number | null = null;
   private metricsBlocks = 0;
   private readonly log: Logger;
+  private readonly dashboardView: DashboardView | null;
 
   constructor(
     private readonly options: TriadNodeApiOptions,
@@ -98,11 +104,25 @@ export class TriadNodeApi implements NodeApi {
   ) {
     this.chainId = options.genesis.chainId;
     this.log = deps.logger.child({ module: "node-api" });
+    const journal = deps.journal;
+    this.dashboardView =
+      journal === undefined || deps.triad === undefined
+        ? null
+        : new DashboardView(
+            { chainId: this.chainId, selection: deps.selection.name, self: options.nodeKey },
+            {
+              store: deps.store,
+              journal,
+              source: this,
+              connectedKeys: () => deps.network.connections().flatMap((c) => (c.key === null ? [] : [c.key])),
+            },
+          );
   }
 
   /** The node calls this for every appended block (consensus or sync), in height order. */
   blockAppended(stored: StoredBlock): void {
     this.countSigners(stored);
+    this.dashboardView?.blockAppended(stored);
     this.deps.txIndex.add(stored);
     const locations = txLocations(stored);
     for (const listener of this.blockListeners) this.fenced(() => listener(stored));
@@ -321,6 +341,11 @@ export class TriadNodeApi implements NodeApi {
     const next = this.deps.store.validatorsAt(this.deps.store.head().height + 1);
     const role = !isMember(next, this.options.nodeKey) ? "observer" : c.primary === this.options.nodeKey ? "primary" : "backup";
     return { ...counters, role, phase: c.phase, primary: c.primary ?? null };
+  }
+
+  dashboard(since: number): Promise<DashboardInfo> {
+    if (this.dashboardView === null) throw new Error("triad_dashboard journal not wired");
+    return this.dashboardView.read(since);
   }
 
   signerMetrics(): JsonValue {

@@ -31,8 +31,10 @@ import { LevelBlockStore, LevelVoteStore } from "../store/index.js";
 import { homePaths, parseHostPort, type NodeConfig } from "./config.js";
 import { ByzantineNode, type NodeByzantineOptions } from "./byzantine-node.js";
 import { ConsensusCounters, sortedRecord } from "./consensus-counters.js";
+import { ConsensusJournal } from "./consensus-journal.js";
 import { ConsensusTransport } from "./consensus-transport.js";
 import type { Logger } from "./logger.js";
+import { journaledFaults } from "./journaled-faults.js";
 import { TriadNodeApi } from "./node-api.js";
 import { removeNodeInfo, writeNodeInfo, type NodeInfo } from "./node-info.js";
 import { PeerAdmission, peerKeysOf } from "./peer-admission.js";
@@ -250,6 +252,8 @@ export class TriadNode {
     this.transport = transport;
 
     const counters = new ConsensusCounters(clock.now());
+    // The dashboard's timeline and block timing (triad_dashboard).
+    const journal = new ConsensusJournal(clock);
     const byzantine =
       this.options.byzantine === undefined
         ? null
@@ -284,7 +288,16 @@ export class TriadNode {
         transport,
         clock,
         ...(byzantine === null ? {} : { filter: byzantine.filter }),
-        events: { onAppended: (stored, source) => this.onAppended(stored, source), onAction: counters.onAction },
+        events: {
+          onAppended: (stored, source) => {
+            journal.onAppended(stored, source);
+            this.onAppended(stored, source);
+          },
+          onAction: (action) => {
+            counters.onAction(action);
+            journal.onAction(action);
+          },
+        },
         logger: logger.child({ module: "consensus" }),
       },
     );
@@ -329,6 +342,7 @@ export class TriadNode {
             byzantineActs: this.byzantine?.acted() ?? {},
           };
         },
+        journal,
         logger,
       },
     );
@@ -350,7 +364,7 @@ export class TriadNode {
           maxSubscriptionsPerClient: config.rpc.max_subscriptions_per_client,
           maxClients: config.rpc.max_clients,
         },
-        { api, logger, unsafe: faults },
+        { api, logger, unsafe: faults === undefined ? undefined : journaledFaults(faults, journal) },
       );
       this.rpc = rpc;
       const bound = await rpc.start();

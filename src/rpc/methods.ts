@@ -4,6 +4,7 @@
 // WebSocket layer, which owns the connection they act on.
 import type { MethodDef } from "./method-context.js";
 import { chainMethods } from "./methods-chain.js";
+import { dashboardMethods } from "./methods-dashboard.js";
 import { triadMethods } from "./methods-triad.js";
 import { txMethods } from "./methods-tx.js";
 import { unsafeMethods, type NetFaultControl } from "./methods-unsafe.js";
@@ -12,7 +13,7 @@ export type { MethodContext, MethodDef, RpcEnv, RpcLimits } from "./method-conte
 
 /** `unsafe`: the node's fault layer when started with --unsafe; only then do unsafe_* exist. */
 export function allMethods(unsafe?: NetFaultControl): MethodDef[] {
-  return [...chainMethods(), ...txMethods(), ...triadMethods(), ...(unsafe === undefined ? [] : unsafeMethods(unsafe))];
+  return [...chainMethods(), ...txMethods(), ...triadMethods(), ...dashboardMethods(), ...(unsafe === undefined ? [] : unsafeMethods(unsafe))];
 }
 
 /** Names of the methods served over HTTP and WebSocket alike (subscriptions are WebSocket-only). */

@@ -129,6 +129,80 @@ export interface TriadStatusInfo {
   readonly byzantineActs: Readonly<Record<string, number>>;
 }
 
+/**
+ * `triad_dashboard`: what the live page draws, already in its wire form (snake_case), as the
+ * page reads it; see the README's Dashboard section.
+ */
+export interface DashboardNode {
+  readonly moniker: string;
+  readonly validator_id: ValidatorId | null;
+  readonly peer_id: string;
+  readonly chain_id: string;
+  readonly selection: "poa" | "dbft";
+  readonly version: string;
+  readonly height: number;
+  readonly view: number;
+  readonly phase: string;
+  readonly primary: ValidatorId | null;
+  readonly role: "primary" | "backup" | "observer";
+  readonly byzantine: readonly string[];
+  readonly syncing: boolean;
+  readonly uptime_ms: number;
+  readonly peers: number;
+  readonly mempool: { readonly txs: number; readonly bytes: number };
+  readonly view_changes: { readonly timeout: number; readonly join: number; readonly "bad-proposal": number; readonly entered: number };
+  readonly faults_reported: number;
+  readonly messages_refused: number;
+  readonly now_ms: number;
+}
+
+export interface DashboardValidator {
+  /** Hex id (ed25519 public key). */
+  readonly address: ValidatorId;
+  readonly power: number;
+  readonly primary: boolean;
+  readonly self: boolean;
+  readonly connected: boolean;
+  /** The newest block of the window whose seal it signed; null when none did. */
+  readonly last_sealed_height: number | null;
+  /** Seals of the window it signed. */
+  readonly sealed_recent: number;
+  /** Blocks in the window (the last ≤ 100). */
+  readonly recent_blocks: number;
+  /** Faults this node reported against it since the process started. */
+  readonly faults: number;
+}
+
+export interface DashboardBlock {
+  readonly height: number;
+  readonly hash: string;
+  readonly proposer: ValidatorId;
+  readonly txs: number;
+  readonly view: number;
+  readonly bytes: number;
+  readonly timestamp_ms: number;
+  /** When this process appended it; null for a block appended before it started. */
+  readonly appended_ms: number | null;
+  /** appended_ms - timestamp_ms; null with appended_ms. */
+  readonly latency_ms: number | null;
+  readonly source: "consensus" | "sync" | null;
+}
+
+export type DashboardEvent =
+  | { readonly seq: number; readonly at_ms: number; readonly kind: "view-change"; readonly height: number; readonly view: number; readonly reason: string }
+  | { readonly seq: number; readonly at_ms: number; readonly kind: "fault"; readonly peer: string; readonly fault: string; readonly detail: string }
+  | { readonly seq: number; readonly at_ms: number; readonly kind: "perturbation"; readonly action: string; readonly peer: string | null; readonly detail: string };
+
+export interface DashboardInfo {
+  readonly node: DashboardNode;
+  readonly validators: readonly DashboardValidator[];
+  /** Newest last, at most 50. */
+  readonly blocks: readonly DashboardBlock[];
+  /** seq > since, oldest first, at most 200. */
+  readonly events: readonly DashboardEvent[];
+  readonly next_since: number;
+}
+
 export interface NodeApi {
   readonly chainId: string;
   genesis(): Genesis;
@@ -174,6 +248,8 @@ export interface NodeApi {
   signerMetrics(): Awaitable<JsonValue>;
   /** `triad_status`; optional (a node without it answers METHOD_NOT_ENABLED). */
   triadStatus?(): Awaitable<TriadStatusInfo>;
+  /** `triad_dashboard`: events after the cursor `since`; optional (METHOD_NOT_ENABLED without it). */
+  dashboard?(since: number): Awaitable<DashboardInfo>;
   /** A JSON view of a tx's payload (the registry's `toJSON`); optional. */
   describeTx?(tx: SignedTx): JsonObject;
 
