@@ -233,7 +233,8 @@ async function supervise(options: TestnetOptions, cmd: Command, stop: StopSwitch
     if (interrupted !== null) {
       await starting.catch(() => undefined);
     } else {
-      await testnet.setControl(await control.start());
+      const controlUrl = await control.start();
+      await testnet.setControl(controlUrl);
       for (const n of testnet.nodes) {
         const byz = (n.byzantine?.length ?? 0) > 0 ? `  BYZANTINE ${n.byzantine!.join("+")}` : "";
         say(`  ${n.name.padEnd(12)} ${n.role.padEnd(9)} rpc ${n.rpc}  p2p ${n.p2p}  pid ${n.pid ?? "-"}${byz}`);
@@ -243,6 +244,9 @@ async function supervise(options: TestnetOptions, cmd: Command, stop: StopSwitch
         load = await startLoad(prepared, options.load);
         say(`load: ${options.load} tx/s of transfers from ${prepared.manifest.accounts.length} accounts (${prepared.manifest.accounts.map((a) => a.name).join(", ")})`);
       }
+      // Last, so it is the line a user sees above the progress table.
+      say(`node dashboards: <rpc>/dashboard/ on every node, e.g. ${testnet.nodes[0]!.rpc}/dashboard/`);
+      say(`dashboard: ${controlUrl}/dashboard/`);
       monitor.start();
       let timer: NodeJS.Timeout | undefined;
       if (options.duration !== undefined) timer = setTimeout(() => stop.request(`${options.duration}s elapsed`), options.duration * 1000);
