@@ -68,7 +68,10 @@ function dashboardFiles(): ReadonlyMap<string, StaticFile> {
  * the page's relative URLs resolve under it.
  */
 export function serveDashboard(req: IncomingMessage, res: ServerResponse): boolean {
-  const path = new URL(req.url ?? "/", "http://localhost").pathname;
+  // The path as sent, not as URL would fold it: `/dashboard/../package.json` stays under
+  // /dashboard (and matches no file: 404) instead of becoming another route's `/package.json`.
+  const target = req.url ?? "/";
+  const path = target.startsWith("/") ? target.replace(/[?#].*$/s, "") : new URL(target, "http://localhost").pathname;
   if (path !== DASHBOARD_PATH && !path.startsWith(`${DASHBOARD_PATH}/`)) return false;
   if (req.method !== "GET" && req.method !== "HEAD") {
     res.writeHead(405, { allow: "GET, HEAD" }).end();

@@ -129,9 +129,12 @@ export class ControlServer {
         return;
       }
       if (serveDashboard(req, res)) return;
-      if (req.method !== "POST") return reply(405, { error: "POST only (or GET /dashboard/)" });
-      if (!isJson(req.headers["content-type"])) return reply(415, { error: "content-type must be application/json" });
       const action = path.replace(/^\//, "");
+      if (req.method !== "POST") {
+        const known = action === "status" || (PROCESS_ACTIONS as readonly string[]).includes(action);
+        return known ? reply(405, { error: `POST only: ${action}` }) : reply(404, { error: "not found; the network's dashboard is at /dashboard/" });
+      }
+      if (!isJson(req.headers["content-type"])) return reply(415, { error: "content-type must be application/json" });
       let body: Record<string, unknown>;
       try {
         body = await readJson(req);
