@@ -4,6 +4,6 @@ export * from "./messages.js";
 export * from "./io.js";
 export * from "./vote-record.js";
 export * from "./replica-config.js";
-export { Replica, type ReplicaPhase, type ReplicaStatus } from "./replica.js";
+export { Replica, ROUND_STATE_VIEWS, type ReplicaPhase, type ReplicaRoundState, type ReplicaStatus, type RoundVote, type ViewVoteSet } from "./replica.js";
 export { viewTimeoutTicks, rebroadcastIntervalTicks } from "./timeouts.js";
 export type { ValidatorSelection } from "./selection/validator-selection.js";

@@ -28,6 +28,41 @@ export interface ReplicaStatus {
   readonly bufferedMessages: number;
 }
 
+/** One validator's vote of a view, as the RPC's vote set shows it. */
+export interface RoundVote {
+  readonly validator: ValidatorId;
+  readonly blockHash: Uint8Array;
+  readonly signature: Uint8Array;
+}
+
+/** The prepares and commits of one view, in the order of the height's members (null: none yet). */
+export interface ViewVoteSet {
+  readonly view: number;
+  readonly prepares: readonly (RoundVote | null)[];
+  readonly commits: readonly (RoundVote | null)[];
+}
+
+/**
+ * What CometBFT's consensus_state shows of a round, in PBFT's terms: a read of the state that
+ * the protocol never uses, so it is built only when asked.
+ */
+export interface ReplicaRoundState {
+  readonly height: number;
+  readonly view: number;
+  /** The block pre-prepared in the current view, or null. */
+  readonly proposalHash: Uint8Array | null;
+  /** The block of this replica's latest commit at this height (what its view-changes must carry), or null. */
+  readonly lockedHash: Uint8Array | null;
+  /** The block of the highest prepared certificate known at this height, or null. */
+  readonly validHash: Uint8Array | null;
+  readonly members: readonly ValidatorId[];
+  /** Per view up to the current one, ascending: the latest ROUND_STATE_VIEWS views at most. */
+  readonly votes: readonly ViewVoteSet[];
+}
+
+/** Views listed by roundState(): a long run of failed views must not make the answer grow. */
+export const ROUND_STATE_VIEWS = 16;
+
 /** Phases in the order our own latest messages are repeated: a new-view before its pre-prepare. */
 const REPEAT_ORDER: readonly VotePhase[] = ["new-view", "pre-prepare", "prepare", "commit", "view-change"];
 
@@ -96,6 +131,32 @@ export class Replica {
       isPrimary: s.isPrimary(s.view),
       viewChanges: s.newViewsEntered,
       bufferedMessages: s.buffer.size,
+    };
+  }
+
+  roundState(): ReplicaRoundState {
+    const s = this.s;
+    const members = s.validators.members;
+    // Like CometBFT's rounds 0..round, every view up to the current one, but only the latest few.
+    const views: number[] = [];
+    for (let v = Math.max(0, s.view - ROUND_STATE_VIEWS + 1); v <= s.view; v++) views.push(v);
+    const aligned = (kind: "prepare" | "commit", view: number): (RoundVote | null)[] => {
+      const byValidator = s.votes.votesIn(kind, view);
+      return members.map((id) => {
+        const v = byValidator.get(id);
+        return v === undefined ? null : { validator: id, blockHash: v.blockHash, signature: v.signature };
+      });
+    };
+    const proposal = s.proposal !== null && s.proposal.message.view === s.view ? s.proposal.block.hash : null;
+    const ownCommit = s.ownLatest.get("commit");
+    return {
+      height: s.height,
+      view: s.view,
+      proposalHash: proposal,
+      lockedHash: ownCommit !== undefined && ownCommit.type === "commit" ? ownCommit.blockHash : null,
+      validHash: s.certificate?.blockHash ?? null,
+      members,
+      votes: views.map((view) => ({ view, prepares: aligned("prepare", view), commits: aligned("commit", view) })),
     };
   }
 

@@ -68,6 +68,11 @@ export class VoteLog {
     return out;
   }
 
+  /** Each validator's first vote of `kind` in `view`, by validator id: a read for status, never used by the protocol. */
+  votesIn(kind: VoteKind, view: number): ReadonlyMap<ValidatorId, Vote> {
+    return this.views.get(view)?.[kind].byValidator ?? new Map<ValidatorId, Vote>();
+  }
+
   /** Bound the log: votes of views far behind the current one can no longer matter. */
   pruneViewsBelow(view: number): void {
     for (const v of this.views.keys()) if (v < view) this.views.delete(v);

@@ -22,6 +22,7 @@ import {
   type Action,
   type Input,
   type ReplicaCrypto,
+  type ReplicaRoundState,
   type ReplicaStatus,
   type ValidatorSelection,
 } from "../consensus/index.js";
@@ -101,6 +102,8 @@ export class Driver {
   private readonly syncer: Syncer;
   private readonly maxQueued: number;
   droppedInputs = 0;
+  /** When (clock ms) the replica entered its current (height, view): consensus_state's start_time. */
+  private viewStart = { height: 0, view: 0, at: 0 };
 
   constructor(
     private readonly options: DriverOptions,
@@ -134,6 +137,8 @@ export class Driver {
       this.deps.crypto,
       { head, validators: this.deps.store.validatorsAt(head.height + 1), ownVotes, ownCertificates },
     );
+    const first = this.replica.status();
+    this.viewStart = { height: first.height, view: first.view, at: this.deps.clock.now() };
     this.stopped = false;
     this.syncer.start();
   }
@@ -151,7 +156,12 @@ export class Driver {
     return this.core().status();
   }
 
-  get queueLength(): number {
+  /** The current round as CometBFT's consensus_state shows it, and when its view began. */
+  roundState(): ReplicaRoundState & { readonly startedAt: number } {
+    return { ...this.core().roundState(), startedAt: this.viewStart.at };
+  }
+
+    get queueLength(): number {
     return this.queue.length;
   }
 
@@ -258,6 +268,13 @@ export class Driver {
     }
     // The syncer's clock: every few ticks it looks at the peers' heads (in the background).
     if (input.type === "tick") this.syncer.onTick();
+    // Only an append or an entered view moves the replica to a new (height, view).
+    if (input.type === "block-appended" || raw.some((a) => a.type === "view-changed" && a.reason === "entered")) this.noteViewStart();
+  }
+
+  private noteViewStart(): void {
+    const s = this.core().status();
+    if (s.height !== this.viewStart.height || s.view !== this.viewStart.view) this.viewStart = { height: s.height, view: s.view, at: this.deps.clock.now() };
   }
 
   private enqueue(input: Input): void {

@@ -30,6 +30,7 @@ import type {
   NodeApi,
   NodeStatus,
   PeerInfo,
+  RoundInfo,
   SubmitResult,
   TriadStatusInfo,
   TxPage,
@@ -45,8 +46,8 @@ import { locate, txLocations, type RecentTxIndex } from "./tx-index.js";
 /** What the API needs from the p2p side; null-safe so the API works before p2p is up. */
 export interface NodeNetwork {
   listenAddrs(): string[];
-  /** Open connections: peer id, validator id (hex key), remote address, direction. */
-  connections(): { peerId: string; key: ValidatorId | null; addr: string; outbound: boolean }[];
+  /** Open connections: peer id, validator id (hex key), remote address, direction, when opened (ms). */
+  connections(): { peerId: string; key: ValidatorId | null; addr: string; outbound: boolean; openedAt?: number }[];
   /** Relay a tx admitted from a client to the validators; failures are counted, never thrown. */
   publishTx(tx: SignedTx): void;
 }
@@ -70,6 +71,8 @@ export interface TriadNodeApiDeps {
   readonly network: NodeNetwork;
   /** The replica's position, or null before the driver has started. */
   consensus(): ReplicaStatus | null;
+  /** The replica's round for consensus_state (read only when asked), or null before the driver has started. */
+  roundState?(): (RoundInfo & { readonly height: number; readonly view: number }) | null;
   /** True while the node is catching up: the driver's syncer finds it well behind its peers. */
   syncing(): boolean;
   /** The counters `triad_status` shows; without it the method is not enabled. */
@@ -167,14 +170,16 @@ export class TriadNodeApi implements NodeApi {
 
   peers(): PeerInfo[] {
     const current = this.deps.store.validatorsAt(this.deps.store.head().height + 1);
-    const byPeer = new Map<string, { peerId: string; validatorId: ValidatorId | null; addrs: string[]; outbound: boolean }>();
+    const byPeer = new Map<string, { peerId: string; validatorId: ValidatorId | null; addrs: string[]; outbound: boolean; connectedAt?: number }>();
     for (const c of this.deps.network.connections()) {
       const known = byPeer.get(c.peerId);
       if (known !== undefined) {
         if (!known.addrs.includes(c.addr)) known.addrs.push(c.addr);
+        if (c.openedAt !== undefined && (known.connectedAt === undefined || c.openedAt < known.connectedAt)) known.connectedAt = c.openedAt;
         continue;
       }
-      byPeer.set(c.peerId, { peerId: c.peerId, validatorId: c.key !== null && isMember(current, c.key) ? c.key : null, addrs: [c.addr], outbound: c.outbound });
+      const peer = { peerId: c.peerId, validatorId: c.key !== null && isMember(current, c.key) ? c.key : null, addrs: [c.addr], outbound: c.outbound };
+      byPeer.set(c.peerId, c.openedAt === undefined ? peer : { ...peer, connectedAt: c.openedAt });
     }
     return [...byPeer.values()];
   }
@@ -331,7 +336,11 @@ export class TriadNodeApi implements NodeApi {
       const set = this.deps.store.validatorsAt(height);
       return { height, view: 0, phase: "idle", primary: this.deps.selection.primary(set, height, 0) };
     }
-    return { height: s.height, view: s.view, phase: s.phase, primary: s.primary };
+    const round = this.deps.roundState?.() ?? null;
+    // Both are synchronous reads of one replica, so they describe the same (height, view).
+    if (round === null || round.height !== s.height || round.view !== s.view) return { height: s.height, view: s.view, phase: s.phase, primary: s.primary };
+    const { height: _h, view: _v, ...rest } = round;
+    return { height: s.height, view: s.view, phase: s.phase, primary: s.primary, round: rest };
   }
 
   triadStatus(): TriadStatusInfo {

@@ -322,6 +322,7 @@ export class TriadNode {
                   key: tryValidatorIdFromPeerId(c.remotePeer),
                   addr: c.remoteAddr.toString(),
                   outbound: c.direction === "outbound",
+                  openedAt: c.timeline.open,
                 }))
               : [],
           publishTx: (tx) => {
@@ -329,6 +330,7 @@ export class TriadNode {
           },
         },
         consensus: () => (this.driver === null ? null : this.driver.status()),
+        roundState: () => (this.driver === null ? null : this.driver.roundState()),
         syncing: () => driver.catchingUp,
         triad: () => {
           if (this.byzantine !== null) this.warnByzantine("status");

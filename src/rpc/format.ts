@@ -23,6 +23,13 @@ import type {
   ValidatorJson,
 } from "./types.js";
 
+/**
+ * The CometBFT RPC version Triad speaks, reported as node_info.version: cosmjs's connectComet
+ * picks its client from it (anything not "0.38." falls back to the 0.37 client). The newest 0.38
+ * release, whose rpc/openapi/openapi.yaml and Go types (rpc/core/types, p2p/node_info.go,
+ * consensus/types) the shapes were checked against; they did not change across 0.38.x.
+ */
+export const COMET_RPC_VERSION = "0.38.25";
 /** CometBFT's block protocol version; clients only check it parses. */
 export const BLOCK_PROTOCOL_VERSION = "11";
 export const P2P_PROTOCOL_VERSION = "8";

@@ -6,9 +6,8 @@ import { toHex } from "../chain/encoding.js";
 import { genesisHashHex, type Genesis } from "../chain/genesis.js";
 import { RpcError, invalidParams, notFound } from "./errors.js";
 import {
+  COMET_RPC_VERSION,
   EMPTY_COMMIT,
-  P2P_PROTOCOL_VERSION,
-  BLOCK_PROTOCOL_VERSION,
   base64,
   blockIdJson,
   blockJson,
@@ -22,7 +21,9 @@ import {
 } from "./format.js";
 import { loadBlock, resolveHeight, type MethodDef, type RpcEnv } from "./method-context.js";
 import type { JsonValue } from "./node-api.js";
+import { connectionStatusJson, nodeInfoJson } from "./node-info-json.js";
 import { checkPage, optionalInt, paging, requiredHash } from "./params.js";
+import { consensusStateJson } from "./round-state.js";
 import type {
   BlockMetaJson,
   CommitJson,
@@ -89,17 +90,18 @@ async function status(env: RpcEnv): Promise<ResultStatus> {
   };
   const ownKey = s.validatorId ?? s.nodeKey;
   return {
-    node_info: {
-      protocol_version: { p2p: P2P_PROTOCOL_VERSION, block: BLOCK_PROTOCOL_VERSION, app: "0" },
+    node_info: nodeInfoJson({
       // CometBFT's node id is lower-case hex of its key's address; Triad's is the key itself.
       id: s.nodeKey.toLowerCase(),
-      listen_addr: s.listenAddrs[0] ?? env.rpcAddress(),
+      listenAddr: s.listenAddrs[0] ?? env.rpcAddress(),
       network: api.chainId,
-      version: s.version,
-      channels: "",
+      version: COMET_RPC_VERSION,
       moniker: s.moniker,
-      other: { tx_index: "on", rpc_address: env.rpcAddress(), peer_id: s.nodeId },
-    },
+      txIndex: "on",
+      rpcAddress: env.rpcAddress(),
+      peerId: s.nodeId,
+      triadVersion: s.version,
+    }),
     sync_info: {
       ...latest,
       earliest_block_hash: earliest === undefined ? latest.latest_block_hash : upperHex(earliest.block.hash),
@@ -115,6 +117,7 @@ async function status(env: RpcEnv): Promise<ResultStatus> {
       validator_id: s.validatorId,
       genesis_hash: genesisHashOf(genesis),
       selection: genesis.selection.name,
+      version: s.version,
     },
   };
 }
@@ -130,15 +133,29 @@ function ipOf(addrs: readonly string[]): string {
 
 async function netInfo(env: RpcEnv): Promise<ResultNetInfo> {
   const [s, peers] = await Promise.all([env.api.status(), env.api.peers()]);
+  const now = Date.now();
   return {
     listening: s.listenAddrs.length > 0,
     listeners: [...s.listenAddrs],
     n_peers: String(peers.length),
     peers: peers.map(
       (p): PeerJson => ({
-        node_info: { id: p.validatorId ?? p.peerId, listen_addr: p.addrs[0] ?? "", network: env.api.chainId, moniker: p.moniker ?? "" },
+        // Peers do not exchange a NodeInfo as CometBFT's handshake does: what only the peer
+        // knows (its versions, RPC address, tx indexing) is empty; the protocol versions are
+        // the ones it speaks with this node.
+        node_info: nodeInfoJson({
+          id: p.validatorId ?? p.peerId,
+          listenAddr: p.addrs[0] ?? "",
+          network: env.api.chainId,
+          version: "",
+          moniker: p.moniker ?? "",
+          txIndex: "",
+          rpcAddress: "",
+          peerId: p.peerId,
+          triadVersion: "",
+        }),
         is_outbound: p.outbound,
-        connection_status: {},
+        connection_status: connectionStatusJson(p, now),
         remote_ip: ipOf(p.addrs),
         triad: { peer_id: p.peerId, validator_id: p.validatorId, addrs: [...p.addrs] },
       }),
@@ -223,6 +240,8 @@ function genesisResult(env: RpcEnv): ResultGenesis {
         evidence: { max_age_num_blocks: "0", max_age_duration: "0", max_bytes: "0" },
         validator: { pub_key_types: ["ed25519"] },
         version: { app: "0" },
+        // Triad has no vote extensions; CometBFT's "0" means never enabled.
+        abci: { vote_extensions_enable_height: "0" },
       },
       validators: g.validators.map((v) => ({ address: v.id.toUpperCase(), pub_key: pubKeyJson(v.id), power: "1", name: v.name ?? "" })),
       app_hash: "",
@@ -234,17 +253,7 @@ function genesisResult(env: RpcEnv): ResultGenesis {
 
 async function consensusState(env: RpcEnv): Promise<ResultConsensusState> {
   const c = await env.api.consensusState();
-  const set = await env.api.validatorsAt(c.height);
-  return {
-    round_state: {
-      "height/round/step": `${c.height}/${c.view}/${c.phase}`,
-      height: String(c.height),
-      round: c.view,
-      step: c.phase,
-      proposer: { address: c.primary.toUpperCase(), index: set.members.indexOf(c.primary) },
-    },
-    triad: { height: c.height, view: c.view, phase: c.phase, primary: c.primary },
-  };
+  return consensusStateJson(c, await env.api.validatorsAt(c.height));
 }
 
 async function byHash(env: RpcEnv, hash: string): Promise<StoredBlock> {

@@ -63,9 +63,11 @@ function refused(err: unknown, bytes: Uint8Array, inBatch: boolean): Outcome {
   return refusal(id, err);
 }
 
+// CometBFT's ResultBroadcastTx.data is a byte string that Triad never fills: empty bytes print
+// as "" there, never null.
 function broadcastResult(o: Outcome): ResultBroadcastTx {
-  if (o.ok) return { code: 0, data: null, log: "", codespace: "", hash: o.id.toUpperCase(), triad: o.triad };
-  return { code: o.code, data: null, log: o.log, codespace: CODESPACE, hash: o.id.toUpperCase(), triad: o.triad };
+  if (o.ok) return { code: 0, data: "", log: "", codespace: "", hash: o.id.toUpperCase(), triad: o.triad };
+  return { code: o.code, data: "", log: o.log, codespace: CODESPACE, hash: o.id.toUpperCase(), triad: o.triad };
 }
 
 function checkTxJson(o: Outcome): TxResultJson {
@@ -94,7 +96,7 @@ function broadcastAsync(p: Params, ctx: MethodContext): ResultBroadcastTx {
   } catch (err) {
     failed(err);
   }
-  return { code: 0, data: null, log: "", codespace: "", hash: id.toUpperCase(), triad: { status: "submitted" } };
+  return { code: 0, data: "", log: "", codespace: "", hash: id.toUpperCase(), triad: { status: "submitted" } };
 }
 
 async function broadcastSync(p: Params, ctx: MethodContext): Promise<ResultBroadcastTx> {

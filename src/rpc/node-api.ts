@@ -47,6 +47,8 @@ export interface PeerInfo {
   /** True when this node dialled the peer. */
   readonly outbound: boolean;
   readonly moniker?: string;
+  /** When (ms since epoch) the oldest open connection to the peer was opened, when known. */
+  readonly connectedAt?: number;
 }
 
 export interface ConsensusInfo {
@@ -57,6 +59,38 @@ export interface ConsensusInfo {
   readonly phase: string;
   /** The primary of (height, view). */
   readonly primary: ValidatorId;
+  /** What consensus_state's round_state shows beyond the position; absent when the node has no replica. */
+  readonly round?: RoundInfo;
+}
+
+/** One validator's prepare or commit. */
+export interface RoundVoteInfo {
+  readonly validator: ValidatorId;
+  readonly blockHash: Uint8Array;
+  readonly signature: Uint8Array;
+}
+
+/** One view's votes, aligned with RoundInfo.members (null: no vote from that member). */
+export interface ViewVotesInfo {
+  readonly view: number;
+  readonly prepares: readonly (RoundVoteInfo | null)[];
+  readonly commits: readonly (RoundVoteInfo | null)[];
+}
+
+/** PBFT's nearest equivalents of CometBFT's round state. */
+export interface RoundInfo {
+  /** When (ms since epoch) the replica entered the current view. */
+  readonly startedAt: number;
+  /** The block pre-prepared in the current view. */
+  readonly proposalHash: Uint8Array | null;
+  /** The block of the replica's latest commit at this height (its view-changes must carry it). */
+  readonly lockedHash: Uint8Array | null;
+  /** The block of the highest prepared certificate known at this height. */
+  readonly validHash: Uint8Array | null;
+  /** The height's validators, in set order. */
+  readonly members: readonly ValidatorId[];
+  /** Ascending by view, ending with the current one. */
+  readonly votes: readonly ViewVotesInfo[];
 }
 
 export interface AccountInfo {

@@ -175,7 +175,8 @@ export interface BroadcastTriadJson {
 /** broadcast_tx_sync / _async (CometBFT's ResultBroadcastTx). */
 export interface ResultBroadcastTx {
   readonly code: number;
-  readonly data: string | null;
+  /** Always "" (CometBFT's empty byte string). */
+  readonly data: string;
   readonly log: string;
   readonly codespace: string;
   readonly hash: string;
@@ -202,7 +203,32 @@ export interface NodeInfoJson {
   readonly version: string;
   readonly channels: string;
   readonly moniker: string;
-  readonly other: { readonly tx_index: string; readonly rpc_address: string; readonly peer_id: string };
+  readonly other: { readonly tx_index: string; readonly rpc_address: string; readonly peer_id: string; readonly triad_version: string };
+}
+
+/** flowrate.Status (CometBFT's libs/flowrate): int64s and durations (ns) as decimal strings. */
+export interface FlowStatusJson {
+  readonly Start: string;
+  readonly Bytes: string;
+  readonly Samples: string;
+  readonly InstRate: string;
+  readonly CurRate: string;
+  readonly AvgRate: string;
+  readonly PeakRate: string;
+  readonly BytesRem: string;
+  readonly Duration: string;
+  readonly Idle: string;
+  readonly TimeRem: string;
+  readonly Progress: number;
+  readonly Active: boolean;
+}
+
+/** p2p.ConnectionStatus; Duration in nanoseconds. */
+export interface ConnectionStatusJson {
+  readonly Duration: string;
+  readonly SendMonitor: FlowStatusJson;
+  readonly RecvMonitor: FlowStatusJson;
+  readonly Channels: readonly { readonly ID: number; readonly SendQueueCapacity: string; readonly SendQueueSize: string; readonly Priority: string; readonly RecentlySent: string }[];
 }
 
 export interface ResultStatus {
@@ -225,13 +251,15 @@ export interface ResultStatus {
     readonly validator_id: string | null;
     readonly genesis_hash: string;
     readonly selection: string;
+    /** Triad's software version (node_info.version is the CometBFT RPC version). */
+    readonly version: string;
   };
 }
 
 export interface PeerJson {
-  readonly node_info: { readonly id: string; readonly listen_addr: string; readonly network: string; readonly moniker: string };
+  readonly node_info: NodeInfoJson;
   readonly is_outbound: boolean;
-  readonly connection_status: Record<string, never>;
+  readonly connection_status: ConnectionStatusJson;
   readonly remote_ip: string;
   readonly triad: { readonly peer_id: string; readonly validator_id: string | null; readonly addrs: readonly string[] };
 }
@@ -267,6 +295,7 @@ export interface ResultGenesis {
       readonly evidence: { readonly max_age_num_blocks: string; readonly max_age_duration: string; readonly max_bytes: string };
       readonly validator: { readonly pub_key_types: readonly string[] };
       readonly version: { readonly app: string };
+      readonly abci: { readonly vote_extensions_enable_height: string };
     };
     readonly validators: readonly GenesisValidatorJson[];
     readonly app_hash: string;
@@ -276,12 +305,28 @@ export interface ResultGenesis {
   readonly triad: { readonly genesis: JsonValue; readonly genesis_hash: string };
 }
 
+/** One round of CometBFT's height_vote_set: a view's prepares (prevotes) and commits (precommits). */
+export interface RoundVotesJson {
+  readonly round: number;
+  /** Per validator in set order: a Vote.String() or "nil-Vote". */
+  readonly prevotes: readonly string[];
+  readonly prevotes_bit_array: string;
+  readonly precommits: readonly string[];
+  readonly precommits_bit_array: string;
+}
+
 export interface ResultConsensusState {
   readonly round_state: {
     readonly "height/round/step": string;
     readonly height: string;
     readonly round: number;
     readonly step: string;
+    /** When this node entered the current view. */
+    readonly start_time: string;
+    readonly proposal_block_hash: string;
+    readonly locked_block_hash: string;
+    readonly valid_block_hash: string;
+    readonly height_vote_set: readonly RoundVotesJson[];
     readonly proposer: { readonly address: string; readonly index: number };
   };
   readonly triad: { readonly height: number; readonly view: number; readonly phase: string; readonly primary: string };

@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Comet38Client, connectComet } from "@cosmjs/tendermint-rpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { devKeyPair, signTx, toHex, transferKind } from "../../src/chain/index.js";
 import { CHECK_TX_CODES, RPC_ERROR_CODES, TriadClient } from "../../src/rpc/client.js";
@@ -116,6 +117,45 @@ describe("a 4-validator PoA network of triad processes", () => {
       expect((await c.account(accountId(0))).balance).toBe("1000000000");
       expect((await c.account(accountId(1))).balance).toBe("1000000000");
     }
+  });
+
+  it("cosmjs's connectComet picks its CometBFT 0.38 client and reads status, block, block_results, tx, net_info and consensus_state", async () => {
+    const node = nodes[2]!;
+    const c = node.client();
+    const tx = await c.transfer({ key: account(1), to: accountId(2), amount: 1 });
+    const committed = await c.broadcast(tx, "commit");
+    const height = Number(committed.height);
+    const comet = await connectComet(node.info!.rpc!);
+    try {
+      // connectComet reads status().nodeInfo.version: anything not "0.38." falls back to the 0.37 client.
+      expect(comet).toBeInstanceOf(Comet38Client);
+      const s = await comet.status();
+      expect(s.nodeInfo.version).toMatch(/^0\.38\./);
+      expect(s.nodeInfo.network).toBe(chainId);
+      expect(s.syncInfo.latestBlockHeight).toBeGreaterThanOrEqual(height);
+      const b = await comet.block(height);
+      expect(b.block.header.height).toBe(height);
+      expect(b.block.txs.map((t) => toHex(t))).toContain(toHex(tx.bytes));
+      const r = await comet.blockResults(height);
+      expect(r.results.map((x) => x.code)).toContain(0);
+      const t = await comet.tx({ hash: Buffer.from(tx.id, "hex") });
+      expect(t.height).toBe(height);
+      expect(t.result.code).toBe(0);
+      expect(toHex(t.tx)).toBe(toHex(tx.bytes));
+    } finally {
+      comet.disconnect();
+    }
+    // What cosmjs does not decode, checked as JSON: peers in CometBFT's shape, a round state.
+    const net = await c.call<{ peers: { node_info: { protocol_version: unknown; other: object }; connection_status: { Duration: string } }[] }>("net_info");
+    expect(net.peers.length).toBeGreaterThan(0);
+    for (const p of net.peers) {
+      expect(p.node_info.protocol_version).toEqual({ p2p: "8", block: "11", app: "0" });
+      expect(BigInt(p.connection_status.Duration)).toBeGreaterThan(0n);
+    }
+    const cs = await c.call<{ round_state: { start_time: string; height_vote_set: { round: number; prevotes: string[] }[] } }>("consensus_state");
+    expect(Date.parse(cs.round_state.start_time)).toBeGreaterThan(Date.parse("2020-01-01T00:00:00Z"));
+    expect(cs.round_state.height_vote_set.length).toBeGreaterThan(0);
+    expect(cs.round_state.height_vote_set.at(-1)!.prevotes).toHaveLength(N);
   });
 
   it("answers bad RPC input with the documented codes and keeps serving", async () => {

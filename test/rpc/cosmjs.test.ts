@@ -1,7 +1,7 @@
 // A real CometBFT client against the server: @cosmjs/tendermint-rpc's Comet38Client decodes
 // every answer with strict checks, so whatever it reads here is CometBFT-shaped enough for the
 // ecosystem's tools.
-import { Comet38Client } from "@cosmjs/tendermint-rpc";
+import { Comet38Client, connectComet } from "@cosmjs/tendermint-rpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toHex } from "../../src/chain/encoding.js";
 import { CHECK_TX_CODES } from "../../src/rpc/check-codes.js";
@@ -22,6 +22,17 @@ describe("Comet38Client (cosmjs) against the server", () => {
   afterAll(async () => {
     client.disconnect();
     await h.close();
+  });
+
+  it("connectComet picks the 0.38 client (it reads node_info.version), which reads status and tx", async () => {
+    const auto = await connectComet(`http://127.0.0.1:${h.address.port}`);
+    try {
+      expect(auto).toBeInstanceOf(Comet38Client);
+      expect((await auto.status()).nodeInfo.version).toMatch(/^0\.38\./);
+      expect((await auto.tx({ hash: committed.hash })).height).toBe(2);
+    } finally {
+      auto.disconnect();
+    }
   });
 
   it("status", async () => {

@@ -22,6 +22,7 @@ import type {
   NodeApi,
   NodeStatus,
   PeerInfo,
+  RoundInfo,
   SubmitResult,
   TxPage,
   TxQuery,
@@ -63,6 +64,10 @@ export class FakeNode implements NodeApi {
   readonly kvStore = new Map<string, Uint8Array>();
   catchingUp = false;
   view = 0;
+  /** consensus_state's round detail (absent: as a node without a replica). */
+  round: RoundInfo | undefined = undefined;
+  /** When the first peer's connection opened (the others' are not known). */
+  firstPeerConnectedAt: number | undefined = undefined;
   /** Thrown by the next submitTx instead of admitting the tx. */
   nextSubmitError: Error | null = null;
   submitCalls = 0;
@@ -117,6 +122,7 @@ export class FakeNode implements NodeApi {
       addrs: [`/ip4/10.0.0.${i + 2}/tcp/26656`],
       outbound: i % 2 === 0,
       moniker: `validator-${i + 1}`,
+      ...(i === 0 && this.firstPeerConnectedAt !== undefined ? { connectedAt: this.firstPeerConnectedAt } : {}),
     }));
   }
 
@@ -232,7 +238,8 @@ export class FakeNode implements NodeApi {
 
   consensusState(): ConsensusInfo {
     const h = this.height + 1;
-    return { height: h, view: this.view, phase: "prepare", primary: this.set.members[(h + this.view) % this.set.members.length]! };
+    const c = { height: h, view: this.view, phase: "prepare", primary: this.set.members[(h + this.view) % this.set.members.length]! };
+    return this.round === undefined ? c : { ...c, round: this.round };
   }
 
   signerMetrics(): JsonValue {

@@ -6,6 +6,7 @@ import { genesisHashHex } from "../../src/chain/genesis.js";
 import { publicKeyHex } from "../../src/chain/keys.js";
 import { validatorsHash } from "../../src/chain/validator-set.js";
 import { RPC_ERROR_CODES } from "../../src/rpc/errors.js";
+import { COMET_RPC_VERSION } from "../../src/rpc/format.js";
 import type {
   ResultBlock,
   ResultBlockchain,
@@ -36,14 +37,19 @@ describe("chain read methods", () => {
     const head = h.node.blocks[24]!;
     const first = h.node.blocks[0]!;
     const v0 = publicKeyHex(validatorKeys[0]!);
-    expect(s.node_info).toMatchObject({
+    // version is the CometBFT RPC version Triad speaks (cosmjs picks its client from it); Triad's
+    // own version is under other and triad.
+    expect(s.node_info).toEqual({
+      protocol_version: { p2p: "8", block: "11", app: "0" },
       id: v0,
       network: CHAIN_ID,
       moniker: "fake-0",
-      version: "0.1.0-test",
+      version: COMET_RPC_VERSION,
+      channels: "",
       listen_addr: "/ip4/127.0.0.1/tcp/26656",
-      other: { tx_index: "on", rpc_address: `tcp://127.0.0.1:${h.address.port}`, peer_id: "12D3KooWFakePeerIdForTests" },
+      other: { tx_index: "on", rpc_address: `tcp://127.0.0.1:${h.address.port}`, peer_id: "12D3KooWFakePeerIdForTests", triad_version: "0.1.0-test" },
     });
+    expect(COMET_RPC_VERSION).toMatch(/^0\.38\.\d+$/);
     expect(s.sync_info).toEqual({
       latest_block_hash: up(head.block.hash),
       latest_app_hash: up(head.block.header.stateRoot),
@@ -61,18 +67,54 @@ describe("chain read methods", () => {
       pub_key: { type: "tendermint/PubKeyEd25519", value: Buffer.from(validatorKeys[0]!.publicKey).toString("base64") },
       voting_power: "1",
     });
-    expect(s.triad).toEqual({ view: 0, node_id: "12D3KooWFakePeerIdForTests", validator_id: v0, genesis_hash: genesisHashHex(h.node.genesis()), selection: "poa" });
+    expect(s.triad).toEqual({
+      view: 0,
+      node_id: "12D3KooWFakePeerIdForTests",
+      validator_id: v0,
+      genesis_hash: genesisHashHex(h.node.genesis()),
+      selection: "poa",
+      version: "0.1.0-test",
+    });
   });
 
-  it("net_info lists peers", async () => {
+  it("net_info lists peers with CometBFT's node_info and connection_status shapes", async () => {
+    const openedAt = Date.parse("2026-01-01T00:00:00Z");
+    h.node.firstPeerConnectedAt = openedAt;
+    const before = BigInt(Date.now() - openedAt) * 1_000_000n;
     const n = await h.result<ResultNetInfo>("net_info");
+    h.node.firstPeerConnectedAt = undefined;
     expect(n.listening).toBe(true);
     expect(n.n_peers).toBe("3");
     expect(n.peers[0]).toMatchObject({
-      node_info: { id: publicKeyHex(validatorKeys[1]!), network: CHAIN_ID, moniker: "validator-1" },
       is_outbound: true,
       remote_ip: "10.0.0.2",
       triad: { peer_id: "12D3KooWPeer1" },
+    });
+    // What only the peer knows (its versions, RPC address, tx indexing) is empty: peers exchange
+    // no NodeInfo. The protocol versions are the ones it speaks with this node.
+    expect(n.peers[0]!.node_info).toEqual({
+      protocol_version: { p2p: "8", block: "11", app: "0" },
+      id: publicKeyHex(validatorKeys[1]!),
+      listen_addr: "/ip4/10.0.0.2/tcp/26656",
+      network: CHAIN_ID,
+      version: "",
+      channels: "",
+      moniker: "validator-1",
+      other: { tx_index: "", rpc_address: "", peer_id: "12D3KooWPeer1", triad_version: "" },
+    });
+    // The connection's age is known; bytes, rates and channels are not tracked: zeros.
+    const cs = n.peers[0]!.connection_status;
+    expect(BigInt(cs.Duration)).toBeGreaterThanOrEqual(before);
+    expect(cs.Channels).toEqual([]);
+    const zeros = { Bytes: "0", Samples: "0", InstRate: "0", CurRate: "0", AvgRate: "0", PeakRate: "0", BytesRem: "0", Idle: "0", TimeRem: "0", Progress: 0, Active: true };
+    expect(cs.SendMonitor).toEqual({ Start: "2026-01-01T00:00:00.000Z", Duration: cs.Duration, ...zeros });
+    expect(cs.RecvMonitor).toEqual(cs.SendMonitor);
+    // A connection whose opening time is unknown: zero time, zero duration.
+    expect(n.peers[1]!.connection_status).toEqual({
+      Duration: "0",
+      SendMonitor: { Start: "0001-01-01T00:00:00Z", Duration: "0", ...zeros },
+      RecvMonitor: { Start: "0001-01-01T00:00:00Z", Duration: "0", ...zeros },
+      Channels: [],
     });
   });
 
@@ -205,6 +247,7 @@ describe("chain read methods", () => {
     expect(g.genesis.validators).toHaveLength(4);
     expect(g.genesis.validators[0]).toMatchObject({ power: "1", name: "validator-0" });
     expect(g.genesis.consensus_params.block.max_bytes).toBe(String(h.node.genesis().consensus.maxBlockBytes));
+    expect(g.genesis.consensus_params.abci).toEqual({ vote_extensions_enable_height: "0" });
     expect(g.triad.genesis_hash).toBe(genesisHashHex(h.node.genesis()));
     expect((g.triad.genesis as { chainId: string }).chainId).toBe(CHAIN_ID);
   });
@@ -214,6 +257,51 @@ describe("chain read methods", () => {
     const primary = h.node.set.members[(26 + 0) % 4]!;
     expect(c.round_state).toMatchObject({ "height/round/step": "26/0/prepare", height: "26", round: 0, step: "prepare", proposer: { address: primary.toUpperCase(), index: 26 % 4 } });
     expect(c.triad).toEqual({ height: 26, view: 0, phase: "prepare", primary });
+    // Without a replica's round: CometBFT's values before its first round.
+    expect(c.round_state).toMatchObject({ start_time: "0001-01-01T00:00:00Z", proposal_block_hash: "", locked_block_hash: "", valid_block_hash: "", height_vote_set: [] });
+  });
+
+  it("consensus_state: the round's start, proposal, locked and valid blocks and the vote set, in CometBFT's strings", async () => {
+    const members = h.node.set.members;
+    const block = new Uint8Array(32).fill(0xab);
+    const other = new Uint8Array(32).fill(0xcd);
+    const signature = new Uint8Array(64).fill(0x11);
+    const vote = (i: number, hash = block) => ({ validator: members[i]!, blockHash: hash, signature });
+    h.node.view = 1;
+    h.node.round = {
+      startedAt: Date.parse("2026-01-02T03:04:05.678Z"),
+      proposalHash: block,
+      lockedHash: other,
+      validHash: block,
+      members,
+      votes: [
+        { view: 0, prepares: [vote(0, other), vote(1, other), vote(2, other), null], commits: [vote(0, other), null, null, null] },
+        { view: 1, prepares: [vote(0), null, vote(2), vote(3)], commits: [null, null, null, null] },
+      ],
+    };
+    try {
+      const c = await h.result<ResultConsensusState>("consensus_state");
+      const r = c.round_state;
+      expect(r).toMatchObject({
+        "height/round/step": "26/1/prepare",
+        start_time: "2026-01-02T03:04:05.678Z",
+        proposal_block_hash: up(block),
+        locked_block_hash: up(other),
+        valid_block_hash: up(block),
+      });
+      expect(r.height_vote_set.map((v) => v.round)).toEqual([0, 1]);
+      const [v0, v1] = r.height_vote_set;
+      const addr = (i: number): string => members[i]!.slice(0, 12).toUpperCase();
+      expect(v1!.prevotes[0]).toBe(`Vote{0:${addr(0)} 26/01/1(Prevote) ABABABABABAB 111111111111 000000000000 @ 0001-01-01T00:00:00.000000000Z}`);
+      expect(v1!.prevotes[1]).toBe("nil-Vote");
+      expect(v1!.prevotes_bit_array).toBe("BA{4:x_xx} 3/4 = 0.75");
+      expect(v1!.precommits_bit_array).toBe("BA{4:____} 0/4 = 0.00");
+      expect(v0!.precommits[0]).toBe(`Vote{0:${addr(0)} 26/00/2(Precommit) CDCDCDCDCDCD 111111111111 000000000000 @ 0001-01-01T00:00:00.000000000Z}`);
+      expect(v0!.precommits_bit_array).toBe("BA{4:x___} 1/4 = 0.25");
+    } finally {
+      h.node.view = 0;
+      h.node.round = undefined;
+    }
   });
 
   it("abci_info and health", async () => {

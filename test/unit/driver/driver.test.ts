@@ -56,6 +56,22 @@ describe("Driver", () => {
     expect(appended[0]!.block.txs).toHaveLength(1);
   });
 
+  it("roundState: the start of the current view is the clock when the replica entered it (start, then each append)", async () => {
+    const fx = chainFixture();
+    const c = await driverCluster(fx);
+    const node = c.nodes[0]!;
+    expect(node.driver.roundState()).toMatchObject({ height: 1, view: 0, startedAt: node.clock.now() });
+    const block1 = nextAppend(fx, await storeWith(fx)).block;
+    for (const n of c.nodes) for (const tx of block1.txs) n.mempool.add(tx);
+    await c.deliver();
+    await c.tickAll();
+    await c.deliver();
+    // The harness's clock reads the head's timestamp + 1 s: at the append of block 2, block 2's.
+    const head = node.store.head();
+    expect(head.height).toBe(2);
+    expect(node.driver.roundState()).toMatchObject({ height: 3, view: 0, startedAt: head.timestamp + 1_000, proposalHash: null, lockedHash: null });
+  });
+
   it("wakes an idle primary when its mempool fills: the block is proposed and decided with no tick", async () => {
     const fx = chainFixture();
     const c = await driverCluster(fx);
