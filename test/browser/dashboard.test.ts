@@ -38,18 +38,25 @@ function readRunningManifest(): (TestnetManifest & { control: string }) | undefi
 const idOf = (name: string): string => manifest.nodes.find((n) => n.name === name)!.id;
 const row = (name: string, role?: string): string => `#validators tr[data-validator="${idOf(name)}"]${role === undefined ? "" : `[data-role="${role}"]`}`;
 
-// Functions run in the page are given as expressions: this project's TypeScript has no DOM types.
-const HEIGHT_TEXT = 'document.getElementById("network-height")?.textContent ?? ""';
+/**
+ * Polls the page from here, through playwright's own queries: the page's CSP (script-src 'self')
+ * forbids the eval that waitForFunction with an expression needs, and the test must not weaken it.
+ */
+function untilPage<T>(what: string, probe: () => Promise<T | undefined | false>): Promise<T> {
+  return waitFor(what, probe, { timeoutMs: UI_TIMEOUT_MS, intervalMs: 250 });
+}
 
 /** The page's network height, once it shows a number. */
 async function shownHeight(page: Page): Promise<number> {
-  await page.waitForFunction(`/^\\d+$/.test(${HEIGHT_TEXT})`, null, { timeout: UI_TIMEOUT_MS, polling: 250 });
-  return Number(await page.textContent("#network-height"));
+  return untilPage("a network height on the page", async () => {
+    const text = (await page.textContent("#network-height")) ?? "";
+    return /^\d+$/.test(text) ? Number(text) : undefined;
+  });
 }
 
 /** Waits until the page shows a network height above `height`. */
 async function heightRisesAbove(page: Page, height: number): Promise<void> {
-  await page.waitForFunction(`Number(${HEIGHT_TEXT}) > ${height}`, null, { timeout: UI_TIMEOUT_MS, polling: 250 });
+  await untilPage(`a network height above ${height} on the page`, async () => (await shownHeight(page)) > height);
 }
 
 beforeAll(async () => {
@@ -87,6 +94,9 @@ describe("the dashboard in headless chromium, on a 4-validator testnet with a By
   it("the network page shows every validator, a rising height, the Byzantine node, blocks and charts", async () => {
     const pageErrors: string[] = [];
     networkPage.on("pageerror", (err) => pageErrors.push(err.message));
+    networkPage.on("console", (msg) => {
+      if (msg.type() === "error" && /Content Security Policy/i.test(msg.text())) pageErrors.push(msg.text());
+    });
     const res = await networkPage.goto(`${control}/dashboard/`);
     expect(res?.status()).toBe(200);
     await networkPage.waitForSelector('body[data-mode="network"]', { timeout: UI_TIMEOUT_MS });
@@ -108,7 +118,7 @@ describe("the dashboard in headless chromium, on a 4-validator testnet with a By
       expect(await networkPage.textContent(`${row(name)} [data-field=phase]`)).not.toBe("");
     }
     await networkPage.waitForSelector('#validators tr[data-role="primary"]', { timeout: UI_TIMEOUT_MS });
-    await networkPage.waitForFunction('document.querySelectorAll("#blocks tbody tr[data-height]").length >= 2', null, { timeout: UI_TIMEOUT_MS, polling: 250 });
+    await untilPage("two blocks in the blocks table", async () => (await networkPage.locator("#blocks tbody tr[data-height]").count()) >= 2);
     expect(await networkPage.locator("#chart-throughput canvas").count()).toBeGreaterThan(0);
     expect(await networkPage.locator("#chart-latency canvas").count()).toBeGreaterThan(0);
     expect(pageErrors).toEqual([]);

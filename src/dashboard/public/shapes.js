@@ -50,7 +50,7 @@
  * @property {number} timestamp_ms
  * @property {number | null} appended_ms
  * @property {number | null} latency_ms
- * @property {"consensus" | "sync"} source
+ * @property {"consensus" | "sync" | null} source
  */
 
 /**
