@@ -16,6 +16,8 @@ import { TimeChart } from "./charts.js";
 
 const POLL_MS = 1000;
 const NETWORK_POLL_MS = 2000;
+/** A fast chain announces several blocks a second: ask each node at most this often. */
+const MIN_POLL_GAP_MS = 300;
 
 /** One node the page watches: its socket, its last answer and its journal. */
 class LiveFeed {
@@ -35,6 +37,9 @@ class LiveFeed {
     this.journal = new EventJournal();
     this.inFlight = false;
     this.again = false;
+    this.lastPollMs = 0;
+    /** @type {ReturnType<typeof setTimeout> | null} */
+    this.deferred = null;
     this.socket = new RpcSocket(wsUrl, {
       onChange: () => {
         if (this.socket.connected) this.poll();
@@ -60,6 +65,15 @@ class LiveFeed {
       this.again = true;
       return;
     }
+    const wait = this.lastPollMs + MIN_POLL_GAP_MS - Date.now();
+    if (wait > 0) {
+      this.deferred ??= setTimeout(() => {
+        this.deferred = null;
+        this.poll();
+      }, wait);
+      return;
+    }
+    this.lastPollMs = Date.now();
     this.inFlight = true;
     this.socket
       .call("triad_dashboard", { since: this.journal.since })
@@ -82,6 +96,7 @@ class LiveFeed {
   }
 
   stop() {
+    if (this.deferred !== null) clearTimeout(this.deferred);
     this.socket.stop();
   }
 }
@@ -154,6 +169,11 @@ function startNetwork(first) {
     setText("updated", `updated ${new Date(now).toLocaleTimeString()}`);
   });
   const sync = () => {
+    for (const [name, f] of feeds) {
+      if (network.nodes.some((n) => n.name === name)) continue;
+      f.stop();
+      feeds.delete(name);
+    }
     for (const n of network.nodes) {
       const f = feeds.get(n.name);
       if (f !== undefined && f.wsUrl === n.ws) continue;
