@@ -28,6 +28,7 @@ let manifest: TestnetManifest;
 let control: string;
 let browser: Browser;
 let networkPage: Page;
+let screenshotTaken = false;
 
 function readRunningManifest(): (TestnetManifest & { control: string }) | undefined {
   if (!existsSync(manifestPath(dir))) return undefined;
@@ -80,6 +81,11 @@ beforeAll(async () => {
 }, 150_000);
 
 afterAll(async () => {
+  // A failed run leaves the page as it was for whoever reads the CI artifacts.
+  if (networkPage !== undefined && !screenshotTaken) {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await networkPage.screenshot({ path: join(ARTIFACTS, "dashboard-failed.png"), fullPage: true }).catch(() => {});
+  }
   await browser?.close().catch(() => {});
   if (testnet !== undefined && testnet.exitCode === null && testnet.signalCode === null) {
     testnet.kill("SIGTERM");
@@ -105,6 +111,7 @@ describe("the dashboard in headless chromium, on a 4-validator testnet with a By
       expect(await networkPage.textContent(`${row(n.name)} [data-field=name]`)).toBe(n.name);
     }
     expect(await networkPage.locator("#validators tr[data-validator]").count()).toBe(manifest.nodes.length);
+    await untilPage("the chain id in the header", async () => (await networkPage.textContent("#chain-id")) === manifest.chainId);
 
     const h0 = await shownHeight(networkPage);
     await heightRisesAbove(networkPage, h0 + 2);
@@ -147,5 +154,6 @@ describe("the dashboard in headless chromium, on a 4-validator testnet with a By
     expect(await networkPage.getAttribute(row(BYZANTINE), "data-role")).toBe("byzantine");
     mkdirSync(ARTIFACTS, { recursive: true });
     await networkPage.screenshot({ path: join(ARTIFACTS, "dashboard.png"), fullPage: true });
+    screenshotTaken = true;
   }, 120_000);
 });
