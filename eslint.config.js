@@ -21,6 +21,12 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard's page runs in the browser (plain ES modules, no build step). Its globals are
+    // named here rather than taken from the `globals` package, which is only a transitive dependency.
+    files: ["src/dashboard/public/**/*.js"],
+    languageOptions: { globals: { window: "readonly", document: "readonly", location: "readonly", WebSocket: "readonly", requestAnimationFrame: "readonly", ResizeObserver: "readonly", HTMLElement: "readonly" } },
+  },
+  {
     // The pure core: no IO, no clock, no ambient randomness, no timers.
     files: ["src/consensus/**/*.ts"],
     rules: {

@@ -5,7 +5,8 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     // Byzantine and fault networks (the shipped scenarios, `triad net`, twins) have their own
     // suite: vitest.scenarios.config.ts, `npm run test:scenarios`.
-    exclude: [...configDefaults.exclude, "test/scenarios/**"],
+    // The dashboard in a real browser too: vitest.browser.config.ts, `npm run test:browser`.
+    exclude: [...configDefaults.exclude, "test/scenarios/**", "test/browser/**"],
     // Two cores: e2e tests spawn real processes; keep the pool small so they do not starve.
     pool: "forks",
     maxWorkers: 2,
