@@ -58,7 +58,8 @@ export class ConsensusObserver {
     this.m = deps.metrics;
     this.height = head.height + 1;
     this.firstWatched = head.height + 1;
-    this.lastBlockTimestamp = head.timestamp;
+    // Genesis time is no block's: the first interval would be the network's age.
+    this.lastBlockTimestamp = head.height === 0 ? null : head.timestamp;
     this.m.height.set(head.height);
     this.m.view.set(0);
     this.m.validators.set(deps.validatorsAt(this.height).length);

@@ -75,9 +75,9 @@ describe("ConsensusObserver", () => {
     expect(sampleValue(t, "triad_consensus_quorum_commit_delay")).toBeCloseTo(0.34);
     expect(sampleValue(t, "triad_consensus_commit_latency_seconds_sum")).toBeCloseTo(1.01 + 0.34);
     expect(sampleValue(t, "triad_consensus_commit_latency_seconds_count")).toBe(2);
-    // Head (construction - 1 s) → block 1 (the same) → block 2 (construction + 20 ms).
+    // Block 1 (construction - 1 s) → block 2 (construction + 20 ms); genesis time → block 1 is no interval.
     expect(sampleValue(t, "triad_consensus_block_interval_seconds_sum")).toBeCloseTo(1.02);
-    expect(sampleValue(t, "triad_consensus_block_interval_seconds_count")).toBe(2);
+    expect(sampleValue(t, "triad_consensus_block_interval_seconds_count")).toBe(1);
     expect(sampleValue(t, "triad_consensus_height")).toBe(2);
     expect(sampleValue(t, "triad_consensus_block_size_bytes")).toBe(proposal.bytes.length);
     expect(sampleValue(t, "triad_consensus_validators")).toBe(4);
