@@ -205,7 +205,7 @@ async function inBatches<T>(items: readonly T[], limit: number, fn: (item: T) =>
 }
 
 /** The metrics port of each node (see TestnetSpec.metricsBasePort), or null when metrics are off. */
-async function metricsPorts(count: number, base: number | null, notes: string[]): Promise<number[] | null> {
+export async function metricsPorts(count: number, base: number | null, notes: string[]): Promise<number[] | null> {
   if (base === null) return null;
   if (base > 0) {
     const wanted = Array.from({ length: count }, (_, i) => base + i);
