@@ -13,6 +13,7 @@ interface InitOptions {
   moniker?: string;
   p2pListen?: string;
   rpcListen?: string;
+  metricsListen?: string;
   peers?: string[];
   observers?: string[];
   force?: boolean;
@@ -29,6 +30,7 @@ async function init(options: InitOptions): Promise<void> {
       moniker: options.moniker,
       p2pListen: options.p2pListen,
       rpcListen: options.rpcListen,
+      metricsListen: options.metricsListen,
       peers: options.peers,
       observers: options.observers,
       force: options.force === true,
@@ -74,6 +76,7 @@ export function initCommand(): Command {
     .option("--moniker <name>", "a human-readable name for this node")
     .option("--p2p-listen <multiaddr>", "p2p listen address (default /ip4/127.0.0.1/tcp/26656; /tcp/0 picks a port)")
     .option("--rpc-listen <host:port>", "JSON-RPC listen address (default 127.0.0.1:26657; port 0 picks one; empty disables)")
+    .option("--metrics-listen <host:port>", "Prometheus metrics listen address (default off; port 0 picks one)")
     .option("--peers <multiaddrs>", "comma-separated peers to keep connected, each ending in /p2p/<peer id>", parseList)
     .option("--observers <ids>", "comma-separated non-validator keys (hex) allowed to connect", parseList)
     .option("--force", "replace an existing config, genesis and key (data/ is kept)")

@@ -13,6 +13,7 @@ interface StartOptions {
   moniker?: string;
   p2pListen?: string;
   rpcListen?: string;
+  metricsListen?: string;
   peers?: string[];
   observers?: string[];
   logLevel?: string;
@@ -54,6 +55,7 @@ function flagOverrides(o: StartOptions): Record<string, unknown> {
     "p2p.peers": o.peers,
     "p2p.observers": o.observers,
     "rpc.listen": o.rpcListen,
+    "metrics.listen": o.metricsListen,
     "consensus.tick_ms": o.tickMs,
     "consensus.view_change_timeout_ticks": o.viewChangeTimeoutTicks,
     "consensus.empty_block_interval_ticks": o.emptyBlockIntervalTicks,
@@ -127,6 +129,7 @@ export function startCommand(): Command {
     .option("--moniker <name>", "node name")
     .option("--p2p-listen <multiaddr>", "p2p listen address (/tcp/0 picks a free port)")
     .option("--rpc-listen <host:port>", "JSON-RPC listen address (port 0 picks a free port; empty disables)")
+    .option("--metrics-listen <host:port>", "serve Prometheus metrics at http://<host:port>/metrics (port 0 picks a free port; default off)")
     .option("--peers <multiaddrs>", "comma-separated peers to keep connected (replaces config's list)", parseList)
     .option("--observers <ids>", "comma-separated non-validator keys allowed to connect (replaces config's list)", parseList)
     .addOption(new Option("--log-level <level>", "log level").choices(["trace", "debug", "info", "warn", "error", "fatal", "silent"]))

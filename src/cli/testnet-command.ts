@@ -32,6 +32,7 @@ interface TestnetOptions {
   byzantineSeed?: number;
   allowOverF?: boolean;
   tickMs?: number;
+  metricsBasePort: number;
   duration?: number;
   logLevel: string;
   secure?: boolean;
@@ -39,6 +40,8 @@ interface TestnetOptions {
 }
 
 const STOP_GRACE_MS = 10_000;
+/** CometBFT's metrics port for the first node, the next ones for the others. */
+const DEFAULT_METRICS_BASE_PORT = 26660;
 
 function describe(prepared: PreparedTestnet): string {
   const m = prepared.manifest;
@@ -161,6 +164,7 @@ async function prepare(options: TestnetOptions): Promise<PreparedTestnet> {
       ...(options.tickMs !== undefined ? { consensus: { tickMs: options.tickMs } } : {}),
       byzantine: byzantineSpecOf(options),
       byzantineSeed: options.byzantineSeed ?? DEFAULT_TESTNET_BYZANTINE_SEED,
+      metricsBasePort: options.metricsBasePort,
     });
   } catch (err) {
     if (err instanceof GenesisBuildError && err.code === "INVALID_OPTION") {
@@ -190,6 +194,7 @@ async function supervise(options: TestnetOptions, cmd: Command, stop: StopSwitch
   checkReuse(cmd, options, prepared);
   if (prepared.manifest.insecure) warn("testnet keys are public dev keys (INSECURE); use --secure for random keys");
   say(describe(prepared));
+  for (const note of prepared.notes ?? []) say(note);
   const byzantineNodes = prepared.manifest.nodes.filter((n) => (n.byzantine?.length ?? 0) > 0);
   if (byzantineNodes.length > 0) {
     const seed = byzantineNodes[0]!.byzantineSeed ?? DEFAULT_TESTNET_BYZANTINE_SEED;
@@ -237,7 +242,7 @@ async function supervise(options: TestnetOptions, cmd: Command, stop: StopSwitch
       await testnet.setControl(controlUrl);
       for (const n of testnet.nodes) {
         const byz = (n.byzantine?.length ?? 0) > 0 ? `  BYZANTINE ${n.byzantine!.join("+")}` : "";
-        say(`  ${n.name.padEnd(12)} ${n.role.padEnd(9)} rpc ${n.rpc}  p2p ${n.p2p}  pid ${n.pid ?? "-"}${byz}`);
+        say(`  ${n.name.padEnd(12)} ${n.role.padEnd(9)} rpc ${n.rpc}  p2p ${n.p2p}${n.metrics === undefined ? "" : `  metrics ${n.metrics}`}  pid ${n.pid ?? "-"}${byz}`);
       }
       say(`wrote ${prepared.dir}/testnet.json; node logs in ${prepared.dir}/nodes/<name>/node.log; Ctrl-C stops the network`);
       if (options.load > 0) {
@@ -295,6 +300,7 @@ export function testnetCommand(): Command {
     .option("--byzantine-seed <n>", `seed of the Byzantine behaviours, their shared attack plan and the twins' halves (default ${DEFAULT_TESTNET_BYZANTINE_SEED})`, parseWholeNumber)
     .option("--allow-over-f", "allow more than f Byzantine validators (safety is then not guaranteed)")
     .option("--tick-ms <n>", "consensus tick length in ms (written to a new genesis; also passed to each node)", parseWholeNumber)
+    .option("--metrics-base-port <port>", `node i serves Prometheus metrics on 127.0.0.1:(port + i); 0: free ports (default ${DEFAULT_METRICS_BASE_PORT})`, parseWholeNumber, DEFAULT_METRICS_BASE_PORT)
     .option("--duration <seconds>", "stop after this many seconds (default: run until Ctrl-C)", parseWholeNumber)
     .addOption(new Option("--log-level <level>", "node log level").choices(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"))
     .option("--secure", "random keys instead of the public dev keys")

@@ -63,6 +63,13 @@ export const configSchema = z
       })
       .strict()
       .default({ max_txs: 10_000, max_bytes: 64 * 1024 * 1024 }),
+    metrics: z
+      .object({
+        /** host:port of the Prometheus endpoint (GET /metrics); empty (the default) serves none. */
+        listen: z.string().default(""),
+      })
+      .strict()
+      .default({ listen: "" }),
   })
   .strict();
 
@@ -110,6 +117,7 @@ const ENV_KEYS: Readonly<Record<string, { path: string; type: "string" | "number
   TRIAD_P2P_PEERS: { path: "p2p.peers", type: "list" },
   TRIAD_P2P_OBSERVERS: { path: "p2p.observers", type: "list" },
   TRIAD_RPC_LISTEN: { path: "rpc.listen", type: "string" },
+  TRIAD_METRICS_LISTEN: { path: "metrics.listen", type: "string" },
   TRIAD_TICK_MS: { path: "consensus.tick_ms", type: "number" },
   TRIAD_VIEW_CHANGE_TIMEOUT_TICKS: { path: "consensus.view_change_timeout_ticks", type: "number" },
 };
@@ -148,12 +156,12 @@ export function writeConfig(file: string, config: NodeConfig): void {
 }
 
 /** "127.0.0.1:26657" → { host, port }. */
-export function parseHostPort(listen: string): { host: string; port: number } {
+export function parseHostPort(listen: string, what = "rpc.listen"): { host: string; port: number } {
   const i = listen.lastIndexOf(":");
   const host = listen.slice(0, i);
   const port = Number(listen.slice(i + 1));
   if (i <= 0 || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError("INVALID_CONFIG", `rpc.listen must be host:port, got ${JSON.stringify(listen)}`);
+    throw new ConfigError("INVALID_CONFIG", `${what} must be host:port, got ${JSON.stringify(listen)}`);
   }
   return { host, port };
 }

@@ -12,6 +12,7 @@ import type { ValidatorId } from "../chain/index.js";
 import { encodeMessage, MAX_MESSAGE_BYTES, type ConsensusMessage } from "../consensus/index.js";
 import type { PeerHead, SealedBlock, Transport } from "../driver/index.js";
 import { ANY_PEER, checkConsensusData, TxRelay, type AllowList, type ConsensusCheck, type P2PHost, type TxRelayStats } from "../p2p/index.js";
+import { classifyRejection, type Metrics } from "../metrics/index.js";
 import type { Logger } from "./logger.js";
 
 export function consensusStreamProtocol(chainId: string): string {
@@ -40,6 +41,7 @@ export interface ConsensusTransportDeps {
   /** A checked message that arrived over a consensus stream. */
   onMessage(message: ConsensusMessage, from: ValidatorId): void;
   readonly logger: Logger;
+  readonly metrics?: Metrics | null;
 }
 
 export class ConsensusTransport implements Transport {
@@ -150,6 +152,7 @@ export class ConsensusTransport implements Transport {
     const host = this.deps.host;
     const streams = this.streams;
     if (!host.running || streams === null) return;
+    this.deps.metrics?.messageSent(message.type);
     let bytes: Uint8Array;
     try {
       bytes = encodeMessage(message);
@@ -185,6 +188,11 @@ export class ConsensusTransport implements Transport {
     const verdict = checkConsensusData(bytes, this.deps.check);
     if (verdict.result !== "accept") {
       this.refused++;
+      const metrics = this.deps.metrics ?? null;
+      if (metrics !== null) {
+        const c = classifyRejection(verdict.reason);
+        metrics.messageRejected(c.type, c.reason);
+      }
       this.log.debug({ from, result: verdict.result, reason: verdict.reason }, "consensus stream message not accepted");
       return;
     }

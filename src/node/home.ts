@@ -24,6 +24,8 @@ export interface InitHomeOptions {
   readonly moniker?: string;
   readonly p2pListen?: string;
   readonly rpcListen?: string;
+  /** host:port of the Prometheus endpoint; absent or empty: metrics off. */
+  readonly metricsListen?: string;
   readonly peers?: readonly string[];
   readonly observers?: readonly string[];
   /** Replace an existing config, genesis and key (data/ is left alone). */
@@ -63,6 +65,7 @@ export function checkConfigAddresses(config: NodeConfig): void {
     }
   });
   if (config.rpc.listen !== "") parseHostPort(config.rpc.listen);
+  if (config.metrics.listen !== "") parseHostPort(config.metrics.listen, "metrics.listen");
 }
 
 export async function initHome(options: InitHomeOptions): Promise<InitHomeResult> {
@@ -74,6 +77,7 @@ export async function initHome(options: InitHomeOptions): Promise<InitHomeResult
     node: { moniker: options.moniker },
     p2p: { listen: options.p2pListen, peers: options.peers, observers: options.observers },
     rpc: { listen: options.rpcListen },
+    metrics: { listen: options.metricsListen },
   };
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {

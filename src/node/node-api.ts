@@ -42,6 +42,7 @@ import type { ConsensusJournal } from "./consensus-journal.js";
 import { DashboardView } from "./dashboard-view.js";
 import type { Logger } from "./logger.js";
 import { locate, txLocations, type RecentTxIndex } from "./tx-index.js";
+import type { Metrics } from "../metrics/index.js";
 
 /** What the API needs from the p2p side; null-safe so the API works before p2p is up. */
 export interface NodeNetwork {
@@ -80,6 +81,8 @@ export interface TriadNodeApiDeps {
   /** The events `triad_dashboard` shows; without it (or without `triad`) the method is not enabled. */
   readonly journal?: ConsensusJournal;
   readonly logger: Logger;
+  /** Counts the mempool's refusals by code (null: metrics off). */
+  readonly metrics?: Metrics | null;
 }
 
 interface SignerCounters {
@@ -224,6 +227,7 @@ export class TriadNodeApi implements NodeApi {
       tx = this.deps.mempool.add(bytes);
     } catch (err) {
       if (!(err instanceof MempoolError)) throw err;
+      this.deps.metrics?.mempoolRefused(err.code);
       const id = typeof err.details.id === "string" ? err.details.id : null;
       if (err.code === "ALREADY_KNOWN" && id !== null) return { id, status: "known" };
       if (err.code === "STALE_NONCE" && id !== null) return this.committedOr(id, err);

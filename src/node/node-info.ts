@@ -16,6 +16,8 @@ export interface NodeInfo {
   readonly validatorId: string | null;
   /** http://127.0.0.1:PORT, or null when the RPC is disabled. */
   readonly rpc: string | null;
+  /** http://127.0.0.1:PORT/metrics (Prometheus text), or null when metrics are off. */
+  readonly metrics: string | null;
   /** Dialable multiaddrs, each ending in /p2p/<nodeId>. */
   readonly p2p: readonly string[];
 }

@@ -27,6 +27,7 @@ import { chainRegistry, genesisStateWrites, selectionFor } from "../consensus/se
 import { Driver } from "../driver/index.js";
 import { FaultLayer, faultSeedOf, P2PHost, tryValidatorIdFromPeerId, type ConsensusCheck, type VerifyDomainFn } from "../p2p/index.js";
 import { RpcServer } from "../rpc/index.js";
+import { ConsensusObserver, createMetrics, MetricsServer, classifyRejection, type Metrics } from "../metrics/index.js";
 import { LevelBlockStore, LevelVoteStore } from "../store/index.js";
 import { homePaths, parseHostPort, type NodeConfig } from "./config.js";
 import { ByzantineNode, type NodeByzantineOptions } from "./byzantine-node.js";
@@ -101,6 +102,9 @@ export class TriadNode {
   private host: P2PHost | null = null;
   private transport: ConsensusTransport | null = null;
   private rpc: RpcServer | null = null;
+  private metrics: Metrics | null = null;
+  private metricsServer: MetricsServer | null = null;
+  private observer: ConsensusObserver | null = null;
   private api: TriadNodeApi | null = null;
   private admission: PeerAdmission | null = null;
   private tick: ReturnType<typeof setInterval> | null = null;
@@ -172,6 +176,11 @@ export class TriadNode {
     // A file left by a killed process must not pass for this one's.
     await removeNodeInfo(paths.data);
 
+    // Off unless asked for: then every component below gets the same Metrics, else null.
+    const metrics = config.metrics.listen === "" ? null : createMetrics();
+    metrics?.collectProcessMetrics();
+    this.metrics = metrics;
+
     const selection = selectionFor(genesis.selection.name);
     const registry = chainRegistry(selection);
     const params = effectiveParams(genesis, config);
@@ -206,7 +215,14 @@ export class TriadNode {
     const isStale = (m: ConsensusMessage): boolean => m.height < store.head().height + 1;
     const isValidator = (id: ValidatorId): boolean => isMember(store.validatorsAt(store.head().height + 1), id);
     const check: ConsensusCheck = { chainId, isStale, isValidator, verify };
-    const submitMessage = (message: ConsensusMessage): void => this.driver?.submit({ type: "message", message });
+    // Both ways in (consensus streams, gossip) call this only after a message passed its checks, signature included.
+    const submitMessage = (message: ConsensusMessage): void => {
+      if (metrics !== null) {
+        metrics.messageReceived(message.type);
+        this.observer?.onSigned(message);
+      }
+      this.driver?.submit({ type: "message", message });
+    };
     let gossipRejected = 0;
 
     // Injected network faults exist only on an --unsafe node (test networks).
@@ -227,33 +243,45 @@ export class TriadNode {
         // Gossip the validator refused outright (bad signature, not a member, …); stale repeats are ignored, not counted.
         onInvalid: (event) => {
           if (event.result === "reject") gossipRejected++;
+          if (metrics !== null) {
+            const c = classifyRejection(event.reason);
+            metrics.messageRejected(c.type, c.reason);
+          }
         },
         // Our clients' txs go to the validators of the next block's set (observers propose nothing).
         relayTargets: () => store.validatorsAt(store.head().height + 1).members,
         // Decoded, hashed and verified once, here; a peer's tx is never relayed again (its origin
         // sent it to every validator).
         onTx: (bytes, from) => {
+          metrics?.messageReceived("tx");
           try {
             mempool.add(bytes);
           } catch (err) {
             if (!(err instanceof MempoolError)) throw err;
+            metrics?.mempoolRefused(err.code);
             if (err.code !== "ALREADY_KNOWN") this.log.debug({ from, code: err.code, id: err.details.id }, "relayed tx refused");
           }
         },
         store,
+        metrics,
       },
     );
     this.host = host;
     const nextValidators = (): readonly ValidatorId[] => store.validatorsAt(store.head().height + 1).members;
     const transport = new ConsensusTransport(
       { chainId },
-      { host, isAllowed: admission.isAllowed, check, validators: nextValidators, onMessage: submitMessage, logger },
+      { host, isAllowed: admission.isAllowed, check, validators: nextValidators, onMessage: submitMessage, logger, metrics },
     );
     this.transport = transport;
 
     const counters = new ConsensusCounters(clock.now());
     // The dashboard's timeline and block timing (triad_dashboard).
     const journal = new ConsensusJournal(clock);
+    const observer =
+      metrics === null
+        ? null
+        : new ConsensusObserver(store.head(), { metrics, clock, self: this.validatorKey, validatorsAt: (height) => store.validatorsAt(height).members });
+    this.observer = observer;
     const byzantine =
       this.options.byzantine === undefined
         ? null
@@ -296,6 +324,7 @@ export class TriadNode {
           onAction: (action) => {
             counters.onAction(action);
             journal.onAction(action);
+            observer?.onAction(action);
           },
         },
         logger: logger.child({ module: "consensus" }),
@@ -326,6 +355,7 @@ export class TriadNode {
                 }))
               : [],
           publishTx: (tx) => {
+            metrics?.messageSent("tx");
             host.relayTx(tx.bytes);
           },
         },
@@ -346,9 +376,15 @@ export class TriadNode {
         },
         journal,
         logger,
+        metrics,
       },
     );
     this.api = api;
+    if (metrics !== null) {
+      metrics.observeMempool(() => ({ txs: mempool.size, bytes: mempool.bytes }));
+      metrics.observePeers(() => (host.running ? host.connectedPeers().length : 0));
+      metrics.observeSync(() => ({ syncing: driver.catchingUp || driver.syncing, best: Math.max(driver.bestKnownHeight, store.head().height) }));
+    }
 
     await host.start();
     await transport.start();
@@ -374,6 +410,14 @@ export class TriadNode {
       rpcUrl = `http://${local}:${bound.port}`;
     }
 
+    let metricsUrl: string | null = null;
+    if (metrics !== null) {
+      const { host: metricsHost, port } = parseHostPort(config.metrics.listen, "metrics.listen");
+      const server = new MetricsServer({ host: metricsHost, port }, { metrics, logger: this.log });
+      this.metricsServer = server;
+      metricsUrl = await server.start();
+    }
+
     this.tick = setInterval(() => driver.submit({ type: "tick" }), params.tickMs);
 
     const head = store.head();
@@ -382,6 +426,7 @@ export class TriadNode {
       nodeId: host.peerId.toString(),
       validatorId: isMember(store.validatorsAt(head.height + 1), this.validatorKey) ? this.validatorKey : null,
       rpc: rpcUrl,
+      metrics: metricsUrl,
       p2p: host.multiaddrs(),
     };
     await writeNodeInfo(paths.data, this.nodeInfo);
@@ -410,6 +455,7 @@ export class TriadNode {
   private onAppended(stored: StoredBlock, source: "consensus" | "sync"): void {
     const h = stored.block.header;
     this.log.info({ height: h.height, hash: stored.block.id, view: h.view, txs: stored.block.txs.length, source }, "block appended");
+    this.observer?.onAppended(stored, source);
     this.api?.blockAppended(stored);
     this.followConsensusGossip();
     if (this.admission?.refresh() === true) {
@@ -442,6 +488,7 @@ export class TriadNode {
     this.tick = null;
     this.byzantine?.stop();
     await step("rpc", () => this.rpc?.stop());
+    await step("metrics", () => this.metricsServer?.stop());
     // The transport first: it aborts a block fetch in flight, which the driver's stop awaits.
     await step("transport", () => this.transport?.stop());
     await step("driver", () => this.driver?.stop());

@@ -10,10 +10,12 @@ import { KEEP_ALIVE, type Connection, type Libp2p, type PeerId, type PubSub } fr
 import { ping, type Ping } from "@libp2p/ping";
 import { tcp } from "@libp2p/tcp";
 import { multiaddr, type Multiaddr } from "@multiformats/multiaddr";
+import { prometheusMetrics } from "@libp2p/prometheus-metrics";
 import { createLibp2p } from "libp2p";
 import type { Logger } from "pino";
 import { keyPairFromSecret, toHex, type ChainHead, type ValidatorId } from "../chain/index.js";
 import type { ConsensusMessage } from "../consensus/messages.js";
+import type { Metrics } from "../metrics/index.js";
 import { P2PError } from "./errors.js";
 import type { FaultLayer } from "./fault-layer.js";
 import { createConnectionGater, isPeerAllowed, type AllowList } from "./gater.js";
@@ -75,6 +77,8 @@ export interface P2PHostDeps extends Omit<GossipDeps, "pubsub"> {
   readonly signal?: AbortSignal;
   /** Injected network faults (a node started with --unsafe); the host stops its timers on stop. */
   readonly faults?: FaultLayer;
+  /** libp2p's own metrics (libp2p_*) go into this registry; null or absent: none are kept. */
+  readonly metrics?: Metrics | null;
 }
 
 interface ConfiguredPeer {
@@ -152,6 +156,8 @@ export class P2PHost {
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
       connectionGater: createConnectionGater(this.allowed),
+      // Node's process metrics come from the Metrics object (prom-client's standard names), not from here.
+      ...(deps.metrics == null ? {} : { metrics: prometheusMetrics({ registry: deps.metrics.registry, collectDefaultMetrics: false }) }),
       connectionManager: {
         maxConnections: opts.maxConnections,
         inboundConnectionThreshold: opts.inboundConnectionThreshold,
@@ -174,7 +180,7 @@ export class P2PHost {
     // Deps are called through arrows so a node may pass methods that rely on `this`.
     this.sync = new SyncProtocol(
       { ...opts.sync, chainId: opts.chainId },
-      { libp2p: node, store: deps.store, isAllowed: this.allowed, logger: deps.logger, faults: deps.faults },
+      { libp2p: node, store: deps.store, isAllowed: this.allowed, logger: deps.logger, faults: deps.faults, metrics: deps.metrics },
     );
     this.gossip = new GossipRouter(
       { chainId: opts.chainId },

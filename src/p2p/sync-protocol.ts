@@ -32,6 +32,7 @@ import {
   type SyncRequest,
 } from "./sync-codec.js";
 import { ownedBytes } from "./wire-bytes.js";
+import type { Metrics } from "../metrics/index.js";
 
 export function syncProtocol(chainId: string): string {
   return `/triad/${chainId}/sync/1`;
@@ -83,6 +84,8 @@ export interface SyncDeps {
   readonly logger: Logger;
   /** Injected faults: a peer blocked either way is unreachable (client) and refused (server). */
   readonly faults?: FaultLayer;
+  /** Requests and answers counted as sync-request / sync-blocks messages; null or absent: not counted. */
+  readonly metrics?: Metrics | null;
 }
 
 export class SyncProtocol {
@@ -195,6 +198,7 @@ export class SyncProtocol {
     try {
       const lp = lpStream(stream, { maxDataLength: MAX_SYNC_FRAME_BYTES });
       await lp.write(encodeSyncRequest(request), { signal });
+      this.deps.metrics?.messageSent("sync-request");
       await stream.closeWrite({ signal });
       const read = async (): Promise<SyncFrame> => {
         let frame: SyncFrame;
@@ -208,12 +212,15 @@ export class SyncProtocol {
         return frame;
       };
       const result = await receive(read);
+      this.deps.metrics?.messageReceived("sync-blocks");
       // The answer is complete; closing is a courtesy, and a slow close must not fail the call.
       stream.close({ signal: AbortSignal.timeout(1_000) }).catch((err: unknown) => stream.abort(err as Error));
       return result;
     } catch (err) {
       stream.abort(err instanceof Error ? err : new Error(String(err)));
-      throw this.classify(err, signal, peerId);
+      const failure = this.classify(err, signal, peerId);
+      if (failure.code === "BAD_RESPONSE") this.deps.metrics?.messageRejected("sync-blocks", "malformed");
+      throw failure;
     }
   }
 
@@ -252,6 +259,7 @@ export class SyncProtocol {
     // The gater already checked; this is the same rule applied to the authenticated peer, in
     // case the allow-list shrank after the connection opened.
     if (!isPeerAllowed(this.deps.isAllowed, connection.remotePeer) || this.isCut(connection.remotePeer)) {
+      this.deps.metrics?.messageRejected("sync-request", "not-allowed");
       stream.abort(new Error("peer not allowed"));
       return;
     }
@@ -264,6 +272,8 @@ export class SyncProtocol {
       } catch (err) {
         if (!(err instanceof TriadError)) throw err; // stream trouble, not a bad request
       }
+      if (request === null) this.deps.metrics?.messageRejected("sync-request", "malformed");
+      else this.deps.metrics?.messageReceived("sync-request");
       const frames = request === null ? badRequest("undecodable request") : this.answer(request);
       // A few frames per write: one noise and yamux frame for several blocks, not one each.
       let pending: Uint8Array[] = [];
@@ -280,6 +290,7 @@ export class SyncProtocol {
       }
       if (pending.length > 0) await lp.writeV(pending, { signal });
       await stream.close({ signal });
+      if (request !== null) this.deps.metrics?.messageSent("sync-blocks");
     } catch (err) {
       this.log.debug({ err, peer: connection.remotePeer.toString() }, "sync request aborted");
       stream.abort(err instanceof Error ? err : new Error(String(err)));

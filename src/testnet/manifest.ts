@@ -25,6 +25,8 @@ const nodeSchema = z
     rpc: z.string().url(),
     /** /ip4/127.0.0.1/tcp/PORT/p2p/<nodeId> */
     p2p: z.string().startsWith("/ip4/"),
+    /** http://127.0.0.1:PORT/metrics (Prometheus text); absent when the node serves no metrics. */
+    metrics: z.string().url().optional(),
     /** The node's process while the testnet runs it, else null. */
     pid: z.number().int().positive().nullable(),
     home: z.string().min(1),

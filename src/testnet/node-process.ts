@@ -18,6 +18,8 @@ export interface NodeInfoFile {
   readonly nodeId: string;
   readonly validatorId: string | null;
   readonly rpc: string;
+  /** The node's /metrics URL, or null when metrics are off (absent in files of older versions). */
+  readonly metrics?: string | null;
   readonly p2p: readonly string[];
 }
 

@@ -50,3 +50,18 @@ export async function freePorts(count: number): Promise<number[]> {
     await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
   }
 }
+
+/** True when every one of `ports` can be bound on 127.0.0.1 right now (all held together, then released). */
+export async function portsFree(ports: readonly number[]): Promise<boolean> {
+  const servers: Server[] = [];
+  try {
+    for (const port of ports) {
+      const server = await tryListen(port);
+      if (server === null) return false;
+      servers.push(server);
+    }
+    return true;
+  } finally {
+    await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  }
+}

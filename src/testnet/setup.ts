@@ -18,7 +18,7 @@ import { manifestPath, portOf, readManifest, TestnetError, writeManifest, type N
 import type { ByzantineSpec } from "../byzantine/index.js";
 import { behavioursByName, DEFAULT_TESTNET_BYZANTINE_SEED, peersOf, splitForTwin, twinName } from "./byzantine-plan.js";
 import { runTriad } from "./node-process.js";
-import { freePorts } from "./ports.js";
+import { freePorts, portsFree } from "./ports.js";
 import { isProcessAlive } from "./scenario.js";
 
 export interface TestnetSpec {
@@ -43,6 +43,12 @@ export interface TestnetSpec {
   readonly byzantine?: ByzantineSpec;
   /** Seed of the behaviours, their shared attack plan and the twins' halves. */
   readonly byzantineSeed?: number;
+  /**
+   * Node i serves Prometheus metrics on 127.0.0.1:(base + i); when any of those is taken, all
+   * get free ports instead (a note says so). 0 (the default here, so parallel tests never
+   * collide; the CLI's default is 26660): free ports. null: metrics off.
+   */
+  readonly metricsBasePort?: number | null;
 }
 
 export interface PreparedTestnet {
@@ -50,6 +56,8 @@ export interface PreparedTestnet {
   readonly manifest: TestnetManifest;
   /** False when an existing testnet was opened. */
   readonly created: boolean;
+  /** What a person starting the testnet should know (a fallback taken, …). */
+  readonly notes?: readonly string[];
 }
 
 const INIT_CONCURRENCY = 4;
@@ -77,7 +85,8 @@ export async function prepareTestnet(spec: TestnetSpec): Promise<PreparedTestnet
   const dir = resolve(spec.dir);
   if (existsSync(manifestPath(dir))) return { dir, manifest: await reopen(dir), created: false };
   const genesisFile = join(dir, GENESIS_FILE);
-  if (existsSync(genesisFile)) return { dir, manifest: await adoptGenesisDir(dir, spec), created: true };
+  const notes: string[] = [];
+  if (existsSync(genesisFile)) return { dir, manifest: await adoptGenesisDir(dir, spec, notes), created: true, notes };
   if (!(await isEmptyDir(dir))) {
     throw new TestnetError("TESTNET_DIR", `${dir} is not empty and holds neither ${"testnet.json"} nor ${GENESIS_FILE}; use an empty or new directory`, { dir });
   }
@@ -99,7 +108,7 @@ export async function prepareTestnet(spec: TestnetSpec): Promise<PreparedTestnet
     spec.consensus,
   );
   await writeGenesisDir(dir, built);
-  return { dir, manifest: await initNodes(dir, built.genesis, built.insecure, spec), created: true };
+  return { dir, manifest: await initNodes(dir, built.genesis, built.insecure, spec, notes), created: true, notes };
 }
 
 /** An existing testnet: its homes must still be there, and its nodes not running already. */
@@ -117,9 +126,9 @@ async function reopen(dir: string): Promise<TestnetManifest> {
 }
 
 /** A directory made by `triad genesis new --out DIR`: its genesis and key files become a testnet. */
-async function adoptGenesisDir(dir: string, spec: TestnetSpec): Promise<TestnetManifest> {
+async function adoptGenesisDir(dir: string, spec: TestnetSpec, notes: string[]): Promise<TestnetManifest> {
   const genesis = parseGenesisText(await readFile(join(dir, GENESIS_FILE), "utf8"));
-  return initNodes(dir, genesis, genesis.insecure === true, spec);
+  return initNodes(dir, genesis, genesis.insecure === true, spec, notes);
 }
 
 interface PlannedNode {
@@ -195,10 +204,22 @@ async function inBatches<T>(items: readonly T[], limit: number, fn: (item: T) =>
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-async function initNodes(dir: string, genesis: Genesis, insecure: boolean, spec: TestnetSpec): Promise<TestnetManifest> {
+/** The metrics port of each node (see TestnetSpec.metricsBasePort), or null when metrics are off. */
+export async function metricsPorts(count: number, base: number | null, notes: string[]): Promise<number[] | null> {
+  if (base === null) return null;
+  if (base > 0) {
+    const wanted = Array.from({ length: count }, (_, i) => base + i);
+    if (wanted.at(-1)! <= 65535 && (await portsFree(wanted))) return wanted;
+    notes.push(`metrics ports ${base}..${base + count - 1} are not all free: the nodes serve /metrics on free ports instead (see testnet.json)`);
+  }
+  return freePorts(count);
+}
+
+async function initNodes(dir: string, genesis: Genesis, insecure: boolean, spec: TestnetSpec, notes: string[]): Promise<TestnetManifest> {
   const planned = planByzantine(await planNodes(dir, genesis, insecure, spec), spec);
   const seed = spec.byzantineSeed ?? DEFAULT_TESTNET_BYZANTINE_SEED;
   const ports = await freePorts(planned.length * 2);
+  const metrics = await metricsPorts(planned.length, spec.metricsBasePort === undefined ? 0 : spec.metricsBasePort, notes);
   const nodes: TestnetNodeInfo[] = planned.map((p, i) => {
     const nodeId = peerIdFromValidatorId(p.id).toString();
     return {
@@ -208,6 +229,7 @@ async function initNodes(dir: string, genesis: Genesis, insecure: boolean, spec:
       nodeId,
       rpc: `http://127.0.0.1:${ports[2 * i + 1]!}`,
       p2p: `/ip4/127.0.0.1/tcp/${ports[2 * i]!}/p2p/${nodeId}`,
+      ...(metrics === null ? {} : { metrics: `http://127.0.0.1:${metrics[i]!}/metrics` }),
       pid: null,
       home: join(dir, "nodes", p.name),
       key: p.key,
@@ -239,6 +261,7 @@ async function initNodes(dir: string, genesis: Genesis, insecure: boolean, spec:
       "--moniker", node.name,
       "--p2p-listen", `/ip4/127.0.0.1/tcp/${portOf(node.p2p)}`,
       "--rpc-listen", `127.0.0.1:${portOf(node.rpc)}`,
+      ...(node.metrics === undefined ? [] : ["--metrics-listen", `127.0.0.1:${new URL(node.metrics).port}`]),
       ...(peers.length > 0 ? ["--peers", peers.join(",")] : []),
       ...(observers.length > 0 ? ["--observers", observers.join(",")] : []),
       // Left by an attempt that failed before testnet.json was written: configure it afresh.

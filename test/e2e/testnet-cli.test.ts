@@ -35,7 +35,7 @@ function readRunningManifest(): TestnetManifest | undefined {
 
 beforeAll(async () => {
   dir = join(mkdtempSync(join(tmpdir(), "triad-testnet-cli-")), "net");
-  testnet = spawn(process.execPath, [TRIAD_BIN, "testnet", "--validators", "4", "--selection", "poa", "--dir", dir, "--tick-ms", "50", "--load", "10"], {
+  testnet = spawn(process.execPath, [TRIAD_BIN, "testnet", "--validators", "4", "--selection", "poa", "--dir", dir, "--tick-ms", "50", "--load", "10", "--metrics-base-port", "0"], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   testnet.stdout!.setEncoding("utf8").on("data", (d: string) => (output += d));

@@ -50,7 +50,7 @@ interface StatusRow {
 
 beforeAll(async () => {
   dir = join(mkdtempSync(join(tmpdir(), "triad-net-")), "net");
-  testnet = spawn(process.execPath, [TRIAD_BIN, "testnet", "--validators", "4", "--dir", dir, "--tick-ms", "50", "--log-level", "warn"], { stdio: ["ignore", "pipe", "pipe"] });
+  testnet = spawn(process.execPath, [TRIAD_BIN, "testnet", "--validators", "4", "--dir", dir, "--tick-ms", "50", "--log-level", "warn", "--metrics-base-port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
   testnet.stdout!.setEncoding("utf8").on("data", (d: string) => (output += d));
   testnet.stderr!.setEncoding("utf8").on("data", (d: string) => (output += d));
   exited = new Promise((resolve) => testnet.once("exit", (code) => resolve(code)));

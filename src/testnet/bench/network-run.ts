@@ -94,7 +94,7 @@ export async function runNetwork(options: BenchOptions, validators: number, log:
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    const prepared = await prepareTestnet({ dir, selection: "poa", validators, observers: options.observers, accounts: options.accounts, consensus: { tickMs: options.tickMs } });
+    const prepared = await prepareTestnet({ dir, selection: "poa", validators, observers: options.observers, accounts: options.accounts, consensus: { tickMs: options.tickMs }, metricsBasePort: null });
     net = new Testnet(prepared, { startArgs: ["--log-level", "warn"], stopGraceMs: 10_000 });
     const names = net.nodes.filter((n) => n.role === "validator").map((n) => n.name);
     log(`${validators} validators: starting in ${dir}`);
