@@ -43,7 +43,7 @@ const network = async (): Promise<NetworkSnapshot> => (await (await fetch(`${con
 
 beforeAll(async () => {
   dir = join(mkdtempSync(join(tmpdir(), "triad-dashboard-")), "net");
-  testnet = spawn(process.execPath, [TRIAD_BIN, "testnet", "--validators", "4", "--selection", "poa", "--dir", dir, "--tick-ms", "50"], {
+  testnet = spawn(process.execPath, [TRIAD_BIN, "testnet", "--validators", "4", "--selection", "poa", "--dir", dir, "--tick-ms", "50", "--metrics-base-port", "0"], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   testnet.stdout!.setEncoding("utf8").on("data", (d: string) => (output += d));
