@@ -8,7 +8,8 @@
 //   prepare      → its commit persisted (it holds a prepared certificate: a quorum of prepares)
 //   commit       → the append-block action (it holds a quorum of commits)
 // Missed blocks: validator v of height h's set signed h when a validly signed prepare or commit
-// of h from v reached this node (or, for itself, when it persisted one) before h+1 was appended.
+// of h from v reached this node (or, for itself, when it persisted one) before it appended h: the
+// p2p checks drop later ones as stale before they get here. Judged once h+1 is appended.
 // A seal holds only a quorum of commits, so a seal is no evidence of who else signed.
 import type { StoredBlock, ValidatorId } from "../chain/index.js";
 import type { Action, ConsensusMessage } from "../consensus/index.js";

@@ -71,7 +71,7 @@ export class Metrics {
   readonly validators = new Gauge({ name: "triad_consensus_validators", help: "Validators in the set of the next height (CometBFT consensus_validators)", registers: [this.registry] });
   readonly validatorMissedBlocks = new Gauge({
     name: "triad_consensus_validator_missed_blocks",
-    help: "Heights h this node saw appended, with the validator in h's set, for which no validly signed prepare or commit of h from it reached this node before h+1 was appended (a seal holds only a quorum of commits, so it is no evidence of absence); counted since this process started (CometBFT consensus_validator_missed_blocks)",
+    help: "Heights h this node saw appended, with the validator in h's set, for which no validly signed prepare or commit of h from it reached this node before it appended h (later ones are stale and dropped unread; a seal holds only a quorum of commits, so it is no evidence of absence); counted since this process started (CometBFT consensus_validator_missed_blocks)",
     labelNames: ["validator"] as const,
     registers: [this.registry],
   });

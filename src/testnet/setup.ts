@@ -45,8 +45,8 @@ export interface TestnetSpec {
   readonly byzantineSeed?: number;
   /**
    * Node i serves Prometheus metrics on 127.0.0.1:(base + i); when any of those is taken, all
-   * get free ports instead (a note says so). 0 (the default here, so parallel tests never
-   * collide; the CLI's default is 26660): free ports. null: metrics off.
+   * get free ports instead (a note says so). 0: free ports (what tests use, so parallel
+   * networks never collide). null or absent: metrics off (the CLI's default is 26660).
    */
   readonly metricsBasePort?: number | null;
 }
@@ -219,7 +219,7 @@ async function initNodes(dir: string, genesis: Genesis, insecure: boolean, spec:
   const planned = planByzantine(await planNodes(dir, genesis, insecure, spec), spec);
   const seed = spec.byzantineSeed ?? DEFAULT_TESTNET_BYZANTINE_SEED;
   const ports = await freePorts(planned.length * 2);
-  const metrics = await metricsPorts(planned.length, spec.metricsBasePort === undefined ? 0 : spec.metricsBasePort, notes);
+  const metrics = await metricsPorts(planned.length, spec.metricsBasePort ?? null, notes);
   const nodes: TestnetNodeInfo[] = planned.map((p, i) => {
     const nodeId = peerIdFromValidatorId(p.id).toString();
     return {
