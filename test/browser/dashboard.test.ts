@@ -4,13 +4,12 @@
 // shows every validator, a rising height and the Byzantine node; a killed honest validator turns
 // down. One node's own page shows its validator list and a rising height. Every wait polls the
 // page's text; nothing sleeps. A full-page screenshot is kept in .ci/artifacts/dashboard.png.
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ControlClient, isProcessAlive, manifestPath, manifestSchema, TRIAD_BIN, waitFor, type TestnetManifest } from "../../src/testnet/index.js";
+import { ControlClient, waitFor, type TestnetManifest } from "../../src/testnet/index.js";
+import { CliTestnet } from "../support/cli-testnet.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
@@ -20,21 +19,12 @@ const KILLED = "validator-1";
 /** Long enough for a few blocks on a loaded 2-core machine. */
 const UI_TIMEOUT_MS = 30_000;
 
-let dir: string;
-let testnet: ChildProcess;
-let exited: Promise<number | null>;
-let output = "";
+let testnet: CliTestnet;
 let manifest: TestnetManifest;
 let control: string;
 let browser: Browser;
 let networkPage: Page;
 let screenshotTaken = false;
-
-function readRunningManifest(): (TestnetManifest & { control: string }) | undefined {
-  if (!existsSync(manifestPath(dir))) return undefined;
-  const m = manifestSchema.parse(JSON.parse(readFileSync(manifestPath(dir), "utf8")));
-  return m.control !== undefined && m.nodes.every((n) => n.pid !== null) ? { ...m, control: m.control } : undefined;
-}
 
 const idOf = (name: string): string => manifest.nodes.find((n) => n.name === name)!.id;
 const row = (name: string, role?: string): string => `#validators tr[data-validator="${idOf(name)}"]${role === undefined ? "" : `[data-role="${role}"]`}`;
@@ -62,20 +52,9 @@ async function heightRisesAbove(page: Page, height: number): Promise<void> {
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/setup-browser.sh (Debian's chromium package)`);
-  dir = join(mkdtempSync(join(tmpdir(), "triad-dashboard-")), "net");
-  testnet = spawn(
-    process.execPath,
-    [TRIAD_BIN, "testnet", "--validators", "4", "--selection", "poa", "--dir", dir, "--tick-ms", "50", "--load", "5", "--byzantine", "3:silent", "--metrics-base-port", "0"],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  testnet.stdout!.setEncoding("utf8").on("data", (d: string) => (output += d));
-  testnet.stderr!.setEncoding("utf8").on("data", (d: string) => (output += d));
-  exited = new Promise((resolve) => testnet.once("exit", (code) => resolve(code)));
-  const running = await waitFor("testnet.json with every node's pid and the control URL", readRunningManifest, { timeoutMs: 90_000, intervalMs: 250 }).catch((err: Error) => {
-    throw new Error(`${err.message}\n${output.slice(-3000)}`);
-  });
-  manifest = running;
-  control = running.control;
+  testnet = await CliTestnet.start("triad-dashboard", ["--validators", "4", "--selection", "poa", "--tick-ms", "50", "--load", "5", "--byzantine", "3:silent", "--metrics-base-port", "0"]);
+  manifest = testnet.manifest;
+  control = testnet.manifest.control;
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   networkPage = await browser.newPage({ viewport: { width: 1280, height: 800 } });
 }, 150_000);
@@ -87,13 +66,7 @@ afterAll(async () => {
     await networkPage.screenshot({ path: join(ARTIFACTS, "dashboard-failed.png"), fullPage: true }).catch(() => {});
   }
   await browser?.close().catch(() => {});
-  if (testnet !== undefined && testnet.exitCode === null && testnet.signalCode === null) {
-    testnet.kill("SIGTERM");
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
-  }
-  testnet?.kill("SIGKILL");
-  for (const n of manifest?.nodes ?? []) if (n.pid !== null && isProcessAlive(n.pid)) process.kill(n.pid, "SIGKILL");
-  if (dir !== undefined && process.env.TRIAD_KEEP_TESTNET === undefined) rmSync(join(dir, ".."), { recursive: true, force: true });
+  await testnet?.stop();
 }, 60_000);
 
 describe("the dashboard in headless chromium, on a 4-validator testnet with a Byzantine validator", () => {

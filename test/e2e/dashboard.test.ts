@@ -2,31 +2,19 @@
 // one process per node) ends its startup output with the network dashboard's link; the control
 // server serves network.json and refuses a POST that is not JSON; a node answers triad_dashboard
 // with its validator row, a rising height and an event cursor, and serves the page with its CSP.
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { request } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TriadClient } from "../../src/rpc/client.js";
 import type { DashboardInfo } from "../../src/rpc/node-api.js";
 import type { NetworkSnapshot } from "../../src/testnet/control-server.js";
-import { isProcessAlive, manifestPath, manifestSchema, TRIAD_BIN, waitFor, type TestnetManifest } from "../../src/testnet/index.js";
+import { waitFor, type TestnetManifest } from "../../src/testnet/index.js";
+import { CliTestnet } from "../support/cli-testnet.js";
 
-let dir: string;
-let testnet: ChildProcess;
-let output = "";
-let exited: Promise<number | null>;
+let net: CliTestnet;
 let manifest: TestnetManifest;
 let control: string;
 
 const DASHBOARD_LINE = /^dashboard: (http:\/\/127\.0\.0\.1:\d+)\/dashboard\/$/m;
-
-function readRunningManifest(): TestnetManifest | undefined {
-  if (!existsSync(manifestPath(dir))) return undefined;
-  const m = manifestSchema.parse(JSON.parse(readFileSync(manifestPath(dir), "utf8")));
-  return m.control !== undefined && m.nodes.every((n) => n.pid !== null) ? m : undefined;
-}
 
 function rawGet(base: string, path: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -42,31 +30,19 @@ function rawGet(base: string, path: string): Promise<number> {
 const network = async (): Promise<NetworkSnapshot> => (await (await fetch(`${control}/dashboard/network.json`)).json()) as NetworkSnapshot;
 
 beforeAll(async () => {
-  dir = join(mkdtempSync(join(tmpdir(), "triad-dashboard-")), "net");
-  testnet = spawn(process.execPath, [TRIAD_BIN, "testnet", "--validators", "4", "--selection", "poa", "--dir", dir, "--tick-ms", "50", "--metrics-base-port", "0"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  testnet.stdout!.setEncoding("utf8").on("data", (d: string) => (output += d));
-  testnet.stderr!.setEncoding("utf8").on("data", (d: string) => (output += d));
-  exited = new Promise((resolve) => testnet.once("exit", (code) => resolve(code)));
-  await waitFor("the dashboard's link", () => (DASHBOARD_LINE.test(output) ? true : undefined), { timeoutMs: 90_000, intervalMs: 100 });
-  manifest = await waitFor("testnet.json with the control URL", readRunningManifest, { timeoutMs: 10_000, intervalMs: 100 });
-  control = manifest.control!;
+  net = await CliTestnet.start("triad-dashboard", ["--validators", "4", "--selection", "poa", "--tick-ms", "50", "--metrics-base-port", "0"]);
+  await waitFor("the dashboard's link", () => (DASHBOARD_LINE.test(net.output) ? true : undefined), { timeoutMs: 30_000, intervalMs: 100 });
+  manifest = net.manifest;
+  control = net.manifest.control;
 }, 120_000);
 
 afterAll(async () => {
-  if (testnet.exitCode === null && testnet.signalCode === null) {
-    testnet.kill("SIGTERM");
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
-  }
-  testnet.kill("SIGKILL");
-  for (const n of manifest?.nodes ?? []) if (n.pid !== null && isProcessAlive(n.pid)) process.kill(n.pid, "SIGKILL");
-  if (process.env.TRIAD_KEEP_TESTNET === undefined) rmSync(join(dir, ".."), { recursive: true, force: true });
+  await net?.stop();
 }, 60_000);
 
 describe("the dashboard of a running testnet", () => {
   it("ends the startup output with the network dashboard's link, after each node's page", () => {
-    const lines = output.split("\n");
+    const lines = net.output.split("\n");
     const last = lines.findIndex((l) => DASHBOARD_LINE.test(l));
     expect(DASHBOARD_LINE.exec(lines[last]!)![1]).toBe(control);
     expect(lines[last - 1]).toBe(`node dashboards: <rpc>/dashboard/ on every node, e.g. ${manifest.nodes[0]!.rpc}/dashboard/`);

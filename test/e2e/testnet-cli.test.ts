@@ -1,8 +1,6 @@
 // `triad testnet` and `triad check` as a user runs them: the testnet is its own process, which
 // starts one process per node, writes testnet.json, and stops every node on SIGTERM.
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readKeyFile } from "../../src/node/key-file.js";
@@ -13,45 +11,26 @@ import {
   manifestSchema,
   runTriad,
   submitUntilCommitted,
-  TRIAD_BIN,
   TxBuilder,
   waitFor,
   waitForHeight,
   waitForTx,
   type TestnetManifest,
 } from "../../src/testnet/index.js";
+import { CliTestnet } from "../support/cli-testnet.js";
 
 let dir: string;
-let testnet: ChildProcess;
-let output = "";
-let exited: Promise<number | null>;
+let net: CliTestnet;
 let manifest: TestnetManifest;
 
-function readRunningManifest(): TestnetManifest | undefined {
-  if (!existsSync(manifestPath(dir))) return undefined;
-  const m = manifestSchema.parse(JSON.parse(readFileSync(manifestPath(dir), "utf8")));
-  return m.nodes.every((n) => n.pid !== null) ? m : undefined;
-}
-
 beforeAll(async () => {
-  dir = join(mkdtempSync(join(tmpdir(), "triad-testnet-cli-")), "net");
-  testnet = spawn(process.execPath, [TRIAD_BIN, "testnet", "--validators", "4", "--selection", "poa", "--dir", dir, "--tick-ms", "50", "--load", "10", "--metrics-base-port", "0"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  testnet.stdout!.setEncoding("utf8").on("data", (d: string) => (output += d));
-  testnet.stderr!.setEncoding("utf8").on("data", (d: string) => (output += d));
-  exited = new Promise((resolve) => testnet.once("exit", (code) => resolve(code)));
-  manifest = await waitFor("testnet.json with every node's pid", readRunningManifest, { timeoutMs: 90_000, intervalMs: 250 });
+  net = await CliTestnet.start("triad-testnet-cli", ["--validators", "4", "--selection", "poa", "--tick-ms", "50", "--load", "10", "--metrics-base-port", "0"]);
+  dir = net.dir;
+  manifest = net.manifest;
 }, 120_000);
 
 afterAll(async () => {
-  if (testnet.exitCode === null && testnet.signalCode === null) {
-    testnet.kill("SIGTERM");
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
-  }
-  testnet.kill("SIGKILL");
-  for (const n of manifest?.nodes ?? []) if (n.pid !== null && isProcessAlive(n.pid)) process.kill(n.pid, "SIGKILL");
-  if (process.env.TRIAD_KEEP_TESTNET === undefined) rmSync(join(dir, ".."), { recursive: true, force: true });
+  await net?.stop();
 }, 60_000);
 
 describe("triad testnet", () => {
@@ -129,13 +108,12 @@ describe("triad testnet", () => {
   }, 90_000);
 
   it("prints progress lines per node (plain lines when stdout is not a terminal)", async () => {
-    await waitFor("a progress line for every node", () => manifest.nodes.every((n) => new RegExp(`${n.name} +height +\\d+ +view +\\d+`).test(output)), { timeoutMs: 15_000 });
+    await waitFor("a progress line for every node", () => manifest.nodes.every((n) => new RegExp(`${n.name} +height +\\d+ +view +\\d+`).test(net.output)), { timeoutMs: 15_000 });
   });
 
   it("stops every node and exits 0 on SIGTERM", async () => {
-    testnet.kill("SIGTERM");
-    const code = await exited;
-    expect(code, output.slice(-3000)).toBe(0);
+    const code = await net.terminate();
+    expect(code, net.output.slice(-3000)).toBe(0);
     for (const n of manifest.nodes) expect(isProcessAlive(n.pid!)).toBe(false);
     const after = manifestSchema.parse(JSON.parse(readFileSync(manifestPath(dir), "utf8")));
     expect(after.nodes.every((n) => n.pid === null)).toBe(true);

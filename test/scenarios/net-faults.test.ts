@@ -1,36 +1,21 @@
 // `triad net` against a running `triad testnet`, as a user runs them: a partition leaves a
 // one-node minority behind while the majority commits, a heal lets it catch up; pause/resume
 // and kill/restart go through the supervisor's control endpoint. Every wait is on a condition.
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TriadClient } from "../../src/rpc/client.js";
 import {
   ControlClient,
   headHeight,
-  isProcessAlive,
-  manifestPath,
-  manifestSchema,
   runTriad,
-  TRIAD_BIN,
   waitFor,
   type TestnetManifest,
 } from "../../src/testnet/index.js";
+import { CliTestnet } from "../support/cli-testnet.js";
 
 let dir: string;
-let testnet: ChildProcess;
-let output = "";
-let exited: Promise<number | null>;
+let testnet: CliTestnet;
 let manifest: TestnetManifest;
 let clients: TriadClient[];
-
-function readRunningManifest(): TestnetManifest | undefined {
-  if (!existsSync(manifestPath(dir))) return undefined;
-  const m = manifestSchema.parse(JSON.parse(readFileSync(manifestPath(dir), "utf8")));
-  return m.control !== undefined && m.nodes.every((n) => n.pid !== null) ? m : undefined;
-}
 
 async function net(...args: string[]): Promise<Record<string, unknown>> {
   const run = await runTriad(["net", ...args, "--dir", dir, "--json"]);
@@ -49,24 +34,15 @@ interface StatusRow {
 }
 
 beforeAll(async () => {
-  dir = join(mkdtempSync(join(tmpdir(), "triad-net-")), "net");
-  testnet = spawn(process.execPath, [TRIAD_BIN, "testnet", "--validators", "4", "--dir", dir, "--tick-ms", "50", "--log-level", "warn", "--metrics-base-port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
-  testnet.stdout!.setEncoding("utf8").on("data", (d: string) => (output += d));
-  testnet.stderr!.setEncoding("utf8").on("data", (d: string) => (output += d));
-  exited = new Promise((resolve) => testnet.once("exit", (code) => resolve(code)));
-  manifest = await waitFor("testnet.json with every pid and the control endpoint", readRunningManifest, { timeoutMs: 90_000, intervalMs: 250 });
+  testnet = await CliTestnet.start("triad-net", ["--validators", "4", "--tick-ms", "50", "--log-level", "warn", "--metrics-base-port", "0"]);
+  dir = testnet.dir;
+  manifest = testnet.manifest;
   clients = manifest.nodes.map((n) => new TriadClient({ url: n.rpc, timeoutMs: 2_000 }));
   await waitFor("height 2 everywhere", async () => ((await heights()).every((h) => h >= 2) ? true : undefined), { timeoutMs: 30_000 });
 }, 120_000);
 
 afterAll(async () => {
-  if (testnet.exitCode === null && testnet.signalCode === null) {
-    testnet.kill("SIGTERM");
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
-  }
-  testnet.kill("SIGKILL");
-  for (const n of manifest?.nodes ?? []) if (n.pid !== null && isProcessAlive(n.pid)) process.kill(n.pid, "SIGKILL");
-  if (process.env.TRIAD_KEEP_TESTNET === undefined) rmSync(join(dir, ".."), { recursive: true, force: true });
+  await testnet?.stop();
 }, 60_000);
 
 describe("triad net", () => {
