@@ -161,7 +161,7 @@ export class Driver {
     return { ...this.core().roundState(), startedAt: this.viewStart.at };
   }
 
-    get queueLength(): number {
+  get queueLength(): number {
     return this.queue.length;
   }
 
