@@ -1,4 +1,4 @@
-// The Prometheus endpoint of a real `triad start` process (one of four validators): the text
+// The Prometheus endpoint of a real `triad start` process (the first of four validators): the text
 // parses strictly, the height rises between two scrapes, libp2p's and Node's process metrics
 // are in the same registry, and only /metrics is served.
 import { mkdtempSync, rmSync } from "node:fs";
@@ -6,11 +6,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { parsePrometheusText, sampleValue } from "../unit/metrics/prom-text.js";
-import { NodeProcess, pollFor, runCli, writeDevGenesis } from "./node-helpers.js";
+import { isProcessAlive, prepareTestnet, Testnet } from "../../src/testnet/index.js";
+import { FAST_CONSENSUS, pollFor } from "./node-helpers.js";
 
 let dir: string;
-const N = 4;
-const nodes: NodeProcess[] = [];
+let net: Testnet;
 let url: string;
 
 async function scrape(): Promise<ReturnType<typeof parsePrometheusText>> {
@@ -22,39 +22,19 @@ async function scrape(): Promise<ReturnType<typeof parsePrometheusText>> {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "triad-e2e-metrics-"));
-  const netDir = join(dir, "net");
-  await writeDevGenesis(netDir, N);
-  const inits = await Promise.all(
-    Array.from({ length: N }, (_, i) =>
-      runCli([
-        "init",
-        "--home", join(dir, `v${i}`),
-        "--genesis", join(netDir, "genesis.json"),
-        "--key", join(netDir, "keys", `validator-${i}.json`),
-        "--p2p-listen", "/ip4/127.0.0.1/tcp/0",
-        "--rpc-listen", "127.0.0.1:0",
-      ]),
-    ),
-  );
-  for (const r of inits) expect(r.code, r.stderr).toBe(0);
-  // Each node dials the ones started before it; only the first serves metrics.
-  const addrs: string[] = [];
-  for (let i = 0; i < N; i++) {
-    const node = new NodeProcess(join(dir, `v${i}`));
-    nodes.push(node);
-    const info = await node.start([...(i === 0 ? ["--metrics-listen", "127.0.0.1:0"] : []), ...(addrs.length === 0 ? [] : ["--peers", addrs.join(",")])]);
-    addrs.push(info.p2p[0]!);
-    if (i === 0) {
-      expect(info.metrics).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
-      url = info.metrics!;
-    } else expect(info.metrics).toBeNull();
-  }
-}, 60_000);
+  // The library starts the four processes at once (ports chosen up front), not one after another.
+  const prepared = await prepareTestnet({ dir, selection: "poa", validators: 4, consensus: FAST_CONSENSUS, metricsBasePort: 0 });
+  net = new Testnet(prepared, { stopGraceMs: 5_000 });
+  await net.start();
+  url = net.nodes[0]!.metrics!;
+  expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+}, 120_000);
 
 afterAll(async () => {
-  await Promise.all(nodes.map((n) => n.stop()));
-  rmSync(dir, { recursive: true, force: true });
-});
+  await net?.stop();
+  for (const pid of net?.pids() ?? []) if (isProcessAlive(pid)) process.kill(pid, "SIGKILL");
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+}, 30_000);
 
 it("serves Prometheus text whose height rises, with libp2p's and Node's metrics", async () => {
   const first = await scrape();
