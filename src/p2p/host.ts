@@ -19,6 +19,7 @@ import type { Metrics } from "../metrics/index.js";
 import { P2PError } from "./errors.js";
 import type { FaultLayer } from "./fault-layer.js";
 import { createConnectionGater, isPeerAllowed, type AllowList } from "./gater.js";
+import { PendingInbound } from "./pending-inbound.js";
 import { GossipRouter, gossipsubOptions, type GossipDeps, type GossipKind } from "./gossip.js";
 import { libp2pPrivateKey, parsePeer, peerIdFromValidatorId, tryValidatorIdFromPeerId } from "./identity.js";
 import { SyncProtocol, type SyncedBlock, type SyncOptions, type SyncStore } from "./sync-protocol.js";
@@ -44,6 +45,16 @@ export interface P2PHostOptions {
    */
   readonly inboundConnectionThreshold?: number;
   readonly maxConnections?: number;
+  /**
+   * Inbound connections still in their handshake (libp2p's maxIncomingPendingConnections, default
+   * 10). Past it every new inbound connection is refused before its key is known, so it must be
+   * well above what idle sockets from a few addresses can hold (see maxPendingInboundPerIp).
+   */
+  readonly maxPendingInbound?: number;
+  /** Of those, most from one IP address (checked in the gater, before the Noise handshake). */
+  readonly maxPendingInboundPerIp?: number;
+  /** Deadline of an inbound connection's Noise + muxer upgrade (libp2p's default 10 s). */
+  readonly inboundUpgradeTimeoutMs?: number;
   /** How often configured peers that are not connected are dialled again. */
   readonly redialIntervalMs?: number;
   /** First back-off of libp2p's own reconnect of KEEP_ALIVE peers (doubles per attempt). */
@@ -53,11 +64,21 @@ export interface P2PHostOptions {
   readonly txRelay?: Omit<TxRelayOptions, "chainId">;
 }
 
-type HostDefaults = Required<Pick<P2PHostOptions, "inboundConnectionThreshold" | "maxConnections" | "redialIntervalMs" | "reconnectRetryIntervalMs" | "dialTimeoutMs">>;
+type HostDefaults = Required<
+  Pick<
+    P2PHostOptions,
+    "inboundConnectionThreshold" | "maxConnections" | "maxPendingInbound" | "maxPendingInboundPerIp" | "inboundUpgradeTimeoutMs" | "redialIntervalMs" | "reconnectRetryIntervalMs" | "dialTimeoutMs"
+  >
+>;
 
 export const P2P_HOST_DEFAULTS: HostDefaults = {
   inboundConnectionThreshold: 50,
   maxConnections: 300,
+  // A handshake takes milliseconds on a LAN and well under a second across the world: 3 s frees
+  // an idle socket's slot quickly. With 32 per IP, four addresses cannot fill the 128 slots.
+  maxPendingInbound: 128,
+  maxPendingInboundPerIp: 32,
+  inboundUpgradeTimeoutMs: 3_000,
   redialIntervalMs: 5_000,
   reconnectRetryIntervalMs: 1_000,
   dialTimeoutMs: 5_000,
@@ -105,6 +126,8 @@ export class P2PHost {
   // the gater denies it and enforceAllowList closes its connections.
   private readonly allowed: AllowList = (id) => this.deps.isAllowed(id) && !(this.faults?.isPartitioned(id) ?? false);
   readonly faults: FaultLayer | null;
+  /** The per-IP cap on inbound handshakes in progress (its refused counter is for diagnostics). */
+  readonly pendingInbound: PendingInbound;
 
   constructor(
     options: P2PHostOptions,
@@ -116,6 +139,7 @@ export class P2PHost {
     this.log = deps.logger.child({ module: "p2p" });
     for (const addr of options.peers) this.configure(addr);
     this.faults = deps.faults ?? null;
+    this.pendingInbound = new PendingInbound(this.opts.maxPendingInboundPerIp, this.opts.inboundUpgradeTimeoutMs);
     this.faults?.onChange(() => this.onFaultsChanged());
   }
 
@@ -155,12 +179,14 @@ export class P2PHost {
       transports: [tcp()],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
-      connectionGater: createConnectionGater(this.allowed),
+      connectionGater: createConnectionGater(this.allowed, this.pendingInbound),
       // Node's process metrics come from the Metrics object (prom-client's standard names), not from here.
       ...(deps.metrics == null ? {} : { metrics: prometheusMetrics({ registry: deps.metrics.registry, collectDefaultMetrics: false }) }),
       connectionManager: {
         maxConnections: opts.maxConnections,
         inboundConnectionThreshold: opts.inboundConnectionThreshold,
+        maxIncomingPendingConnections: opts.maxPendingInbound,
+        inboundUpgradeTimeout: opts.inboundUpgradeTimeoutMs,
         reconnectRetryInterval: opts.reconnectRetryIntervalMs,
         dialTimeout: opts.dialTimeoutMs,
       },

@@ -17,6 +17,7 @@ export {
   type LinkFault,
 } from "./fault-layer.js";
 export { createConnectionGater, isPeerAllowed, type AllowList } from "./gater.js";
+export { PendingInbound } from "./pending-inbound.js";
 export {
   checkConsensusData,
   consensusTopic,
