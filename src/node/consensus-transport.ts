@@ -217,7 +217,9 @@ export class ConsensusTransport implements Transport {
    */
   private reject(from: ValidatorId, reason: string): void {
     this.count(reason);
-    const refused = this.deps.host.penalise(from, reason);
+    // Membership is judged against our next height's set: a validator that joined while we lag
+    // is a "non-member" to us without fault of its own, so that is no strike.
+    const refused = classifyRejection(reason).reason !== "non-member" && this.deps.host.penalise(from, reason);
     this.log.debug({ from, reason, refused }, "consensus stream message rejected");
   }
 
