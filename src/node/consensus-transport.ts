@@ -8,11 +8,12 @@
 // swallowed as already seen, unlike gossip's), so retransmission reaches a peer that missed it.
 // Block sync asks the given peers in turn, connected ones first; the peers' heads come from the
 // p2p status protocol, asked of every connected peer at once.
-import type { ValidatorId } from "../chain/index.js";
+import { MAX_BLOCK_BYTES_LIMIT, type ValidatorId } from "../chain/index.js";
 import { encodeMessage, MAX_MESSAGE_BYTES, type ConsensusMessage } from "../consensus/index.js";
 import type { PeerHead, SealedBlock, Transport } from "../driver/index.js";
 import { ANY_PEER, checkConsensusData, TxRelay, type AllowList, type ConsensusCheck, type P2PHost, type TxRelayStats } from "../p2p/index.js";
 import { classifyRejection, type Metrics } from "../metrics/index.js";
+import { consensusFrameGuard } from "./consensus-frame-guard.js";
 import type { Logger } from "./logger.js";
 
 export function consensusStreamProtocol(chainId: string): string {
@@ -29,6 +30,8 @@ export interface ConsensusTransportOptions {
   readonly fetchTimeoutMs?: number;
   /** Deadline of one peer's status answer (its head). */
   readonly statusTimeoutMs?: number;
+  /** The genesis block-size limit: caps the frames that may carry a block (pre-prepare, view-change). */
+  readonly maxBlockBytes?: number;
 }
 
 export interface ConsensusTransportDeps {
@@ -81,6 +84,17 @@ export class ConsensusTransport implements Transport {
         chainId: this.options.chainId,
         protocol: this.protocol,
         limits: { maxItems: STREAM_BATCH_MESSAGES, maxItemBytes: MAX_MESSAGE_BYTES, maxFrameBytes: STREAM_BATCH_BYTES + MAX_MESSAGE_BYTES + STREAM_BATCH_MESSAGES * 4 + 16 },
+        // Each message's length is checked against its type's cap before it is read, and a
+        // frame against the largest: a peer's garbage costs it the stream after a few bytes.
+        frameGuard: consensusFrameGuard(
+          () => ({
+            maxBlockBytes: this.options.maxBlockBytes ?? MAX_BLOCK_BYTES_LIMIT,
+            // The set may grow between heights: room for a few joins.
+            validators: 2 * this.deps.validators().length + 4,
+          }),
+          STREAM_BATCH_MESSAGES,
+          STREAM_BATCH_BYTES,
+        ),
         maxBatchTxs: STREAM_BATCH_MESSAGES,
         maxBatchBytes: STREAM_BATCH_BYTES,
         // A few full blocks' worth: past it a peer that stopped reading loses messages, which
@@ -94,6 +108,7 @@ export class ConsensusTransport implements Transport {
         isAllowed: this.deps.isAllowed,
         targets: () => this.deps.validators(),
         admit: (bytes, from) => this.admit(bytes, from),
+        onBadFrame: (from, reason) => this.reject(from, reason),
         logger: this.deps.logger,
       },
     );
@@ -187,17 +202,34 @@ export class ConsensusTransport implements Transport {
   private admitChecked(bytes: Uint8Array, from: ValidatorId): void {
     const verdict = checkConsensusData(bytes, this.deps.check);
     if (verdict.result !== "accept") {
-      this.refused++;
-      const metrics = this.deps.metrics ?? null;
-      if (metrics !== null) {
-        const c = classifyRejection(verdict.reason);
-        metrics.messageRejected(c.type, c.reason);
-      }
-      this.log.debug({ from, result: verdict.result, reason: verdict.reason }, "consensus stream message not accepted");
+      // Ignored (stale) is counted but no offence: an honest peer's late repeat.
+      if (verdict.result === "reject") this.reject(from, verdict.reason);
+      else this.count(verdict.reason);
       return;
     }
     this.received++;
     this.deps.onMessage(verdict.value, from);
+  }
+
+  /**
+   * A refused frame (its stream is already reset) or a rejected message: counted, and a strike
+   * against the sender; past the host's strike limit it is disconnected for a cool-down.
+   */
+  private reject(from: ValidatorId, reason: string): void {
+    this.count(reason);
+    // Membership is judged against our next height's set: a validator that joined while we lag
+    // is a "non-member" to us without fault of its own, so that is no strike.
+    const refused = classifyRejection(reason).reason !== "non-member" && this.deps.host.penalise(from, reason);
+    this.log.debug({ from, reason, refused }, "consensus stream message rejected");
+  }
+
+  private count(reason: string): void {
+    this.refused++;
+    const metrics = this.deps.metrics ?? null;
+    if (metrics !== null) {
+      const c = classifyRejection(reason);
+      metrics.messageRejected(c.type, c.reason);
+    }
   }
 }
 

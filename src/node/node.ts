@@ -269,7 +269,7 @@ export class TriadNode {
     this.host = host;
     const nextValidators = (): readonly ValidatorId[] => store.validatorsAt(store.head().height + 1).members;
     const transport = new ConsensusTransport(
-      { chainId },
+      { chainId, maxBlockBytes: genesis.consensus.maxBlockBytes },
       { host, isAllowed: admission.isAllowed, check, validators: nextValidators, onMessage: submitMessage, logger, metrics },
     );
     this.transport = transport;

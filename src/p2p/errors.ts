@@ -19,6 +19,8 @@ export type P2PErrorCode =
   | "STREAM_FAILED"
   /** A message to publish is over the topic's size limit. */
   | "MESSAGE_TOO_LARGE"
+  /** A peer was disconnected for misbehaving and is refused until its cool-down ends. */
+  | "PEER_REFUSED"
   /** The host is not running. */
   | "NOT_STARTED";
 

@@ -2,9 +2,10 @@
 // ∪ configured observers ∪ known followers) get a connection. The decision is made on the
 // Noise-authenticated PeerId (the Encrypted hooks); denyDialPeer only saves a pointless dial,
 // because the id it sees is the one the caller asked for, not the one that answered.
-import type { ConnectionGater, PeerId } from "@libp2p/interface";
+import type { ConnectionGater, MultiaddrConnection, PeerId } from "@libp2p/interface";
 import type { ValidatorId } from "../chain/index.js";
 import { tryValidatorIdFromPeerId } from "./identity.js";
+import type { PendingInbound } from "./pending-inbound.js";
 
 /** The node's admission rule; called on every connection, so keep it a cheap lookup. */
 export type AllowList = (id: ValidatorId) => boolean;
@@ -21,11 +22,17 @@ export function isPeerAllowed(isAllowed: AllowList, peerId: PeerId): boolean {
   }
 }
 
-export function createConnectionGater(isAllowed: AllowList): ConnectionGater {
+/** `pending`: the per-IP cap on inbound handshakes in progress (none when absent). */
+export function createConnectionGater(isAllowed: AllowList, pending?: PendingInbound): ConnectionGater {
   const deny = (peerId: PeerId): boolean => !isPeerAllowed(isAllowed, peerId);
   return {
     denyDialPeer: deny,
-    denyInboundEncryptedConnection: deny,
+    denyInboundConnection: (maConn: MultiaddrConnection) => pending?.deny(maConn) ?? false,
+    denyInboundEncryptedConnection: (peerId: PeerId, maConn: MultiaddrConnection) => {
+      // Noise is done: the connection has a key, so it no longer counts against its address.
+      pending?.settle(maConn);
+      return deny(peerId);
+    },
     denyOutboundEncryptedConnection: deny,
     // Checked again after the muxer is negotiated: the allow-list may have shrunk meanwhile.
     denyInboundUpgradedConnection: deny,

@@ -3,6 +3,7 @@
 // decides what propagates: nothing unauthenticated is forwarded or delivered. Txs do not travel
 // here: the tx relay (tx-relay.ts) sends them in batches straight to the validators.
 import type { GossipsubEvents, GossipsubMessage, GossipsubOpts } from "@chainsafe/libp2p-gossipsub";
+import type { TopicScoreParams } from "@chainsafe/libp2p-gossipsub/score";
 import { TopicValidatorResult, type Message, type PeerId, type PubSub } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
 import type { Logger } from "pino";
@@ -63,6 +64,45 @@ export function checkConsensusData(data: Uint8Array, check: ConsensusCheck): Gos
   return { result: "accept", value: m };
 }
 
+/**
+ * Peer scoring on the consensus topic: only invalid messages (the topic validator's REJECT) count.
+ * Gossipsub squares a peer's decaying count of them and weighs it: 10 rejects in quick succession
+ * give -100 × 4 = -400, below the graylist. The count decays by 0.9 a second, so a peer must keep
+ * a rate of about 2 rejects a second to stay there; an honest peer's rare reject (a message
+ * racing a validator-set change) decays away. The mesh and delivery terms stay off: validators
+ * are few and reach each other directly, so delivery counts would punish the quiet ones.
+ */
+export const GOSSIP_SCORE = {
+  invalidMessageDeliveriesWeight: -4,
+  invalidMessageDeliveriesDecay: 0.9,
+  gossipThreshold: -100,
+  publishThreshold: -200,
+  /** Below it gossipsub ignores the peer's RPCs, and the host disconnects it (GossipDeps.onGraylisted). */
+  graylistThreshold: -400,
+} as const;
+
+function consensusTopicScore(): TopicScoreParams {
+  return {
+    topicWeight: 1,
+    timeInMeshWeight: 0,
+    timeInMeshQuantum: 1000,
+    timeInMeshCap: 0,
+    firstMessageDeliveriesWeight: 0,
+    firstMessageDeliveriesDecay: 0.5,
+    firstMessageDeliveriesCap: 0,
+    meshMessageDeliveriesWeight: 0,
+    meshMessageDeliveriesDecay: 0.5,
+    meshMessageDeliveriesCap: 0,
+    meshMessageDeliveriesThreshold: 0,
+    meshMessageDeliveriesWindow: 0,
+    meshMessageDeliveriesActivation: 1000,
+    meshFailurePenaltyWeight: 0,
+    meshFailurePenaltyDecay: 0.5,
+    invalidMessageDeliveriesWeight: GOSSIP_SCORE.invalidMessageDeliveriesWeight,
+    invalidMessageDeliveriesDecay: GOSSIP_SCORE.invalidMessageDeliveriesDecay,
+  };
+}
+
 export interface GossipPeer {
   readonly id: PeerId;
   readonly addrs: Multiaddr[];
@@ -104,6 +144,12 @@ export function gossipsubOptions(chainId: string, directPeers: readonly GossipPe
       // Admission is by key (the gater), not by IP: a local testnet puts every node on
       // 127.0.0.1, and past 10 peers per IP the default colocation penalty graylists them all.
       IPColocationFactorWeight: 0,
+      topics: { [consensusTopic(chainId)]: consensusTopicScore() },
+    },
+    scoreThresholds: {
+      gossipThreshold: GOSSIP_SCORE.gossipThreshold,
+      publishThreshold: GOSSIP_SCORE.publishThreshold,
+      graylistThreshold: GOSSIP_SCORE.graylistThreshold,
     },
   };
 }
@@ -131,6 +177,13 @@ export interface GossipDeps {
   /** An accepted consensus message; `from` is the relaying peer, the author is `message.from`. */
   onConsensusMessage(message: ConsensusMessage, from: ValidatorId): void | Promise<void>;
   onInvalid?(event: InvalidGossip): void;
+  /**
+   * A connected peer's score fell below GOSSIP_SCORE.graylistThreshold (checked each heartbeat).
+   * gossipsub only ignores such a peer (and never a direct peer): the host disconnects it.
+   */
+  onGraylisted?(peer: PeerId, score: number): void;
+  /** Connected peers, to check their scores (the host's libp2p getPeers). */
+  connectedPeers?(): readonly PeerId[];
   /** Injected faults, applied by propagation source: a dropped or blocked message is IGNOREd. */
   readonly faults?: FaultLayer;
 }
@@ -166,6 +219,7 @@ export class GossipRouter {
     const { pubsub } = this.deps;
     pubsub.topicValidators.set(this.consensusTopic, (peer, msg) => this.validate("consensus", peer, msg));
     pubsub.addEventListener("gossipsub:message", this.onMessage);
+    pubsub.addEventListener("gossipsub:heartbeat", this.onHeartbeat);
     if (this.subscribed) pubsub.subscribe(this.consensusTopic);
     this.started = true;
   }
@@ -188,6 +242,7 @@ export class GossipRouter {
     this.started = false;
     const { pubsub } = this.deps;
     pubsub.removeEventListener("gossipsub:message", this.onMessage);
+    pubsub.removeEventListener("gossipsub:heartbeat", this.onHeartbeat);
     pubsub.topicValidators.delete(this.consensusTopic);
     try {
       if (this.subscribed) pubsub.unsubscribe(this.consensusTopic);
@@ -276,6 +331,25 @@ export class GossipRouter {
       return;
     }
     this.deliver(value, from, msg.topic);
+  };
+
+  /** A peer's gossipsub score (0 when the router does not score). */
+  score(peer: PeerId): number {
+    const pubsub = this.deps.pubsub as unknown as { getScore?: (id: string) => number };
+    return typeof pubsub.getScore === "function" ? pubsub.getScore(peer.toString()) : 0;
+  }
+
+  private readonly onHeartbeat = (): void => {
+    const onGraylisted = this.deps.onGraylisted;
+    if (onGraylisted === undefined || this.deps.connectedPeers === undefined) return;
+    try {
+      for (const peer of this.deps.connectedPeers()) {
+        const score = this.score(peer);
+        if (score < GOSSIP_SCORE.graylistThreshold) onGraylisted(peer, score);
+      }
+    } catch (err) {
+      this.log.error({ err }, "gossip score check failed");
+    }
   };
 
   private deliver(value: ConsensusMessage, from: ValidatorId, topic: string): void {

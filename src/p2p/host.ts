@@ -19,6 +19,8 @@ import type { Metrics } from "../metrics/index.js";
 import { P2PError } from "./errors.js";
 import type { FaultLayer } from "./fault-layer.js";
 import { createConnectionGater, isPeerAllowed, type AllowList } from "./gater.js";
+import { PeerPenalties, type PenaltyOptions } from "./peer-penalties.js";
+import { PendingInbound } from "./pending-inbound.js";
 import { GossipRouter, gossipsubOptions, type GossipDeps, type GossipKind } from "./gossip.js";
 import { libp2pPrivateKey, parsePeer, peerIdFromValidatorId, tryValidatorIdFromPeerId } from "./identity.js";
 import { SyncProtocol, type SyncedBlock, type SyncOptions, type SyncStore } from "./sync-protocol.js";
@@ -44,20 +46,42 @@ export interface P2PHostOptions {
    */
   readonly inboundConnectionThreshold?: number;
   readonly maxConnections?: number;
+  /**
+   * Inbound connections still in their handshake (libp2p's maxIncomingPendingConnections, default
+   * 10). Past it every new inbound connection is refused before its key is known, so it must be
+   * well above what idle sockets from a few addresses can hold (see maxPendingInboundPerIp).
+   */
+  readonly maxPendingInbound?: number;
+  /** Of those, most from one IP address (checked in the gater, before the Noise handshake). */
+  readonly maxPendingInboundPerIp?: number;
+  /** Deadline of an inbound connection's Noise + muxer upgrade (libp2p's default 10 s). */
+  readonly inboundUpgradeTimeoutMs?: number;
   /** How often configured peers that are not connected are dialled again. */
   readonly redialIntervalMs?: number;
   /** First back-off of libp2p's own reconnect of KEEP_ALIVE peers (doubles per attempt). */
   readonly reconnectRetryIntervalMs?: number;
   readonly dialTimeoutMs?: number;
+  /** Strikes, window and cool-down for peers that send bad frames or invalid messages. */
+  readonly penalties?: Partial<PenaltyOptions>;
   readonly sync?: Partial<Omit<SyncOptions, "chainId">>;
   readonly txRelay?: Omit<TxRelayOptions, "chainId">;
 }
 
-type HostDefaults = Required<Pick<P2PHostOptions, "inboundConnectionThreshold" | "maxConnections" | "redialIntervalMs" | "reconnectRetryIntervalMs" | "dialTimeoutMs">>;
+type HostDefaults = Required<
+  Pick<
+    P2PHostOptions,
+    "inboundConnectionThreshold" | "maxConnections" | "maxPendingInbound" | "maxPendingInboundPerIp" | "inboundUpgradeTimeoutMs" | "redialIntervalMs" | "reconnectRetryIntervalMs" | "dialTimeoutMs"
+  >
+>;
 
 export const P2P_HOST_DEFAULTS: HostDefaults = {
   inboundConnectionThreshold: 50,
   maxConnections: 300,
+  // A handshake takes milliseconds on a LAN and well under a second across the world: 3 s frees
+  // an idle socket's slot quickly. With 32 per IP, four addresses cannot fill the 128 slots.
+  maxPendingInbound: 128,
+  maxPendingInboundPerIp: 32,
+  inboundUpgradeTimeoutMs: 3_000,
   redialIntervalMs: 5_000,
   reconnectRetryIntervalMs: 1_000,
   dialTimeoutMs: 5_000,
@@ -102,9 +126,14 @@ export class P2PHost {
   private state: "new" | "starting" | "running" | "stopped" = "new";
   private booting: Promise<void> | null = null;
   // A partitioned peer (blocked both ways by the fault layer) is refused like one not allowed:
-  // the gater denies it and enforceAllowList closes its connections.
-  private readonly allowed: AllowList = (id) => this.deps.isAllowed(id) && !(this.faults?.isPartitioned(id) ?? false);
+  // the gater denies it and enforceAllowList closes its connections. So is a peer in its
+  // penalty cool-down.
+  private readonly allowed: AllowList = (id) => this.deps.isAllowed(id) && !(this.faults?.isPartitioned(id) ?? false) && !this.penalties.isRefused(id);
   readonly faults: FaultLayer | null;
+  /** The per-IP cap on inbound handshakes in progress (its refused counter is for diagnostics). */
+  readonly pendingInbound: PendingInbound;
+  /** Misbehaving peers' strikes and cool-downs (see penalise). */
+  readonly penalties: PeerPenalties;
 
   constructor(
     options: P2PHostOptions,
@@ -116,6 +145,8 @@ export class P2PHost {
     this.log = deps.logger.child({ module: "p2p" });
     for (const addr of options.peers) this.configure(addr);
     this.faults = deps.faults ?? null;
+    this.pendingInbound = new PendingInbound(this.opts.maxPendingInboundPerIp, this.opts.inboundUpgradeTimeoutMs);
+    this.penalties = new PeerPenalties(options.penalties);
     this.faults?.onChange(() => this.onFaultsChanged());
   }
 
@@ -155,12 +186,14 @@ export class P2PHost {
       transports: [tcp()],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
-      connectionGater: createConnectionGater(this.allowed),
+      connectionGater: createConnectionGater(this.allowed, this.pendingInbound),
       // Node's process metrics come from the Metrics object (prom-client's standard names), not from here.
       ...(deps.metrics == null ? {} : { metrics: prometheusMetrics({ registry: deps.metrics.registry, collectDefaultMetrics: false }) }),
       connectionManager: {
         maxConnections: opts.maxConnections,
         inboundConnectionThreshold: opts.inboundConnectionThreshold,
+        maxIncomingPendingConnections: opts.maxPendingInbound,
+        inboundUpgradeTimeout: opts.inboundUpgradeTimeoutMs,
         reconnectRetryInterval: opts.reconnectRetryIntervalMs,
         dialTimeout: opts.dialTimeoutMs,
       },
@@ -192,6 +225,11 @@ export class P2PHost {
         verify: deps.verify,
         onConsensusMessage: (m, from) => deps.onConsensusMessage(m, from),
         onInvalid: (event) => deps.onInvalid?.(event),
+        onGraylisted: (peer, score) => {
+          const id = tryValidatorIdFromPeerId(peer);
+          if (id !== null) this.refuse(id, `gossip score ${score.toFixed(0)} below the graylist threshold`);
+        },
+        connectedPeers: () => node.getPeers(),
         faults: deps.faults,
       },
     );
@@ -292,7 +330,7 @@ export class P2PHost {
 
   /** The tx relay's counters (zeros before start). */
   get txRelayStats(): Readonly<TxRelayStats> {
-    return this.relay?.stats ?? { relayed: 0, sentTxs: 0, sentBatches: 0, dropped: 0, receivedTxs: 0, receivedBatches: 0, badFrames: 0, refusedStreams: 0 };
+    return this.relay?.stats ?? { relayed: 0, sentTxs: 0, sentBatches: 0, dropped: 0, receivedTxs: 0, receivedBatches: 0, badFrames: 0, refusedStreams: 0, receivedBytes: 0 };
   }
 
   /** Sealed blocks from a peer (seals NOT verified); see SyncProtocol.fetchBlocks. */
@@ -328,6 +366,32 @@ export class P2PHost {
         await c.close().catch((err: unknown) => c.abort(err as Error));
       });
     await Promise.all(closing);
+  }
+
+  /**
+   * A peer sent something invalid (a bad consensus frame, a refused message). Past the strike
+   * limit within its window the peer is disconnected and refused for the cool-down; returns true
+   * when this strike did it.
+   */
+  penalise(id: ValidatorId, reason: string): boolean {
+    if (!this.penalties.strike(id)) return false;
+    this.disconnect(id, `too many invalid frames or messages (last: ${reason})`);
+    return true;
+  }
+
+  /** Disconnect a peer now and refuse it for the cool-down (a graylisted gossip peer). */
+  refuse(id: ValidatorId, reason: string): void {
+    if (this.penalties.isRefused(id)) return;
+    this.penalties.refuse(id);
+    this.disconnect(id, reason);
+  }
+
+  private disconnect(id: ValidatorId, reason: string): void {
+    this.log.warn({ peer: id, reason }, "disconnecting a misbehaving peer for its cool-down");
+    const node = this.node;
+    if (node === null) return;
+    // Abort, not close: a graceful close would wait on the streams it keeps busy.
+    for (const c of node.getConnections(peerIdFromValidatorId(id))) c.abort(new P2PError("PEER_REFUSED", reason));
   }
 
   // A partition closes the connections now (the gater only judges new ones); a heal dials the

@@ -17,10 +17,13 @@ export {
   type LinkFault,
 } from "./fault-layer.js";
 export { createConnectionGater, isPeerAllowed, type AllowList } from "./gater.js";
+export { PendingInbound } from "./pending-inbound.js";
+export { PENALTY_DEFAULTS, PeerPenalties, type PenaltyOptions } from "./peer-penalties.js";
 export {
   checkConsensusData,
   consensusTopic,
   GOSSIP_MAX_RPC_BYTES,
+  GOSSIP_SCORE,
   GossipRouter,
   gossipsubOptions,
   type ConsensusCheck,
@@ -35,4 +38,5 @@ export { SYNC_DEFAULTS, SyncProtocol, syncProtocol, type SyncDeps, type SyncedBl
 export { MAX_SYNC_FRAME_BYTES, type SyncFrame, type SyncRequest } from "./sync-codec.js";
 export { P2P_HOST_DEFAULTS, P2PHost, type P2PHostDeps, type P2PHostOptions, type P2PServices } from "./host.js";
 export { TX_RELAY_DEFAULTS, TxRelay, txRelayProtocol, type TxRelayDeps, type TxRelayOptions, type TxRelayStats } from "./tx-relay.js";
+export { checkItem, FrameRefusedError, GuardedFrameReader, type FrameGuard } from "./frame-reader.js";
 export { decodeTxBatch, encodeTxBatch, MAX_TX_BATCH_BYTES, MAX_TX_BATCH_FRAME_BYTES, MAX_TX_BATCH_TXS } from "./tx-batch-codec.js";

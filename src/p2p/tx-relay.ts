@@ -19,6 +19,7 @@ import { DecodeError, type ValidatorId } from "../chain/index.js";
 import type { FaultLayer } from "./fault-layer.js";
 import { isPeerAllowed, type AllowList } from "./gater.js";
 import { peerIdFromValidatorId, tryValidatorIdFromPeerId } from "./identity.js";
+import { checkItem, FrameRefusedError, GuardedFrameReader, type FrameGuard } from "./frame-reader.js";
 import { decodeTxBatch, encodeTxBatch, MAX_TX_BATCH_BYTES, MAX_TX_BATCH_TXS, TX_BATCH_LIMITS, type BatchLimits } from "./tx-batch-codec.js";
 
 export function txRelayProtocol(chainId: string): string {
@@ -33,6 +34,11 @@ export interface TxRelayOptions {
    */
   readonly protocol?: string;
   readonly limits?: BatchLimits;
+  /**
+   * Read frames through a guard (frame-reader.ts): the length and each item's type-dependent cap
+   * are checked before the bytes are read. Without it a frame up to limits.maxFrameBytes is read whole.
+   */
+  readonly frameGuard?: FrameGuard;
   /** Txs and bytes that close a batch (a batch always takes its first tx). */
   readonly maxBatchTxs?: number;
   readonly maxBatchBytes?: number;
@@ -55,7 +61,7 @@ export const TX_RELAY_DEFAULTS = {
   maxInboundStreams: 8,
   admitChunk: 16,
   writeTimeoutMs: 10_000,
-} as const satisfies Omit<Required<TxRelayOptions>, "chainId" | "protocol" | "limits">;
+} as const satisfies Omit<Required<TxRelayOptions>, "chainId" | "protocol" | "limits" | "frameGuard">;
 
 export interface TxRelayDeps {
   readonly libp2p: Pick<Libp2p, "handle" | "unhandle" | "dialProtocol" | "getConnections" | "addEventListener" | "removeEventListener">;
@@ -70,6 +76,8 @@ export interface TxRelayDeps {
   readonly logger: Logger;
   /** Injected faults: per tx and peer on the way out, per batch on the way in. */
   readonly faults?: FaultLayer;
+  /** A peer's frame was refused (its stream is reset): for counting and penalising the sender. */
+  onBadFrame?(from: ValidatorId, reason: string): void;
 }
 
 /** Counters for logs, tests and benchmarks; they only grow. */
@@ -88,6 +96,8 @@ export interface TxRelayStats {
   badFrames: number;
   /** Inbound streams refused: the peer is not allowed. */
   refusedStreams: number;
+  /** Bytes read from peers' streams (frames and their prefixes; the guard stops early on a bad one). */
+  receivedBytes: number;
 }
 
 interface PeerQueue {
@@ -102,8 +112,8 @@ interface PeerQueue {
 
 export class TxRelay {
   readonly protocol: string;
-  readonly stats: TxRelayStats = { relayed: 0, sentTxs: 0, sentBatches: 0, dropped: 0, receivedTxs: 0, receivedBatches: 0, badFrames: 0, refusedStreams: 0 };
-  private readonly opts: Required<Omit<TxRelayOptions, "protocol">>;
+  readonly stats: TxRelayStats = { relayed: 0, sentTxs: 0, sentBatches: 0, dropped: 0, receivedTxs: 0, receivedBatches: 0, badFrames: 0, refusedStreams: 0, receivedBytes: 0 };
+  private readonly opts: Required<Omit<TxRelayOptions, "protocol" | "frameGuard">> & Pick<TxRelayOptions, "frameGuard">;
   private readonly log: Logger;
   private readonly peers = new Map<ValidatorId, PeerQueue>();
   // A validator that is down is asked about on every relay: convert its key once, not per tx.
@@ -303,29 +313,51 @@ export class TxRelay {
 
   /** Read batches until the peer closes; the next frame is read only once this one is admitted. */
   private async serve(stream: Stream, from: ValidatorId): Promise<void> {
-    const lp = lpStream(stream, { maxDataLength: this.opts.limits.maxFrameBytes });
+    const guard = this.opts.frameGuard;
+    const lp = guard === undefined ? lpStream(stream, { maxDataLength: this.opts.limits.maxFrameBytes }) : null;
+    const guarded = guard === undefined ? null : new GuardedFrameReader(stream.source, guard);
     for (;;) {
       let frame: Uint8Array;
+      const before = guarded?.bytesRead ?? 0;
       try {
-        const list = await lp.read({ signal: this.stopping.signal });
-        const data = list.subarray();
+        let data: Uint8Array;
+        if (guarded !== null) {
+          const next = await guarded.next();
+          this.stats.receivedBytes += guarded.bytesRead - before;
+          if (next === null) {
+            await stream.close().catch(() => undefined);
+            return;
+          }
+          data = next;
+        } else {
+          data = (await lp!.read({ signal: this.stopping.signal })).subarray();
+          this.stats.receivedBytes += data.length;
+        }
         // A Buffer's slice is a view; a plain Uint8Array's is a copy, so each decoded tx owns its bytes.
         frame = Buffer.isBuffer(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : data;
       } catch (err) {
+        if (guarded !== null) this.stats.receivedBytes += guarded.bytesRead - before;
         const name = (err as Error).name;
         if (name === "UnexpectedEOFError" || this.stopping.signal.aborted) {
           await stream.close().catch(() => undefined);
           return;
         }
-        if (name.startsWith("InvalidDataLength") || name.startsWith("InvalidMessageLength")) this.stats.badFrames++;
+        if (err instanceof FrameRefusedError) this.refuseFrame(from, err.message);
+        else if (name.startsWith("InvalidDataLength") || name.startsWith("InvalidMessageLength")) this.refuseFrame(from, `oversize: ${(err as Error).message}`);
         throw err;
       }
       let txs: Uint8Array[];
       try {
         txs = decodeTxBatch(frame, this.opts.limits);
+        const bad = guard === undefined ? null : txs.reduce<string | null>((found, tx, i) => found ?? checkItem(guard, tx, i), null);
+        if (bad !== null) throw new FrameRefusedError(bad);
       } catch (err) {
+        if (err instanceof FrameRefusedError) {
+          this.refuseFrame(from, err.message);
+          throw err;
+        }
         if (!(err instanceof DecodeError)) throw err;
-        this.stats.badFrames++;
+        this.refuseFrame(from, `malformed: ${err.message}`);
         this.log.debug({ from, code: err.code, err: err.message }, "malformed tx batch; closing the peer's stream");
         throw err;
       }
@@ -343,6 +375,15 @@ export class TxRelay {
         if (decision.copies === 2) await this.admitAll(txs, from);
       }
       await this.admitAll(txs, from);
+    }
+  }
+
+  private refuseFrame(from: ValidatorId, reason: string): void {
+    this.stats.badFrames++;
+    try {
+      this.deps.onBadFrame?.(from, reason);
+    } catch (err) {
+      this.log.error({ err, from }, "onBadFrame threw");
     }
   }
 

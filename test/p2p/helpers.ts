@@ -136,6 +136,8 @@ export interface TestHostInit {
   readonly txRelay?: P2PHostOptions["txRelay"];
   /** Who our relayTx sends to; default the four validators. */
   readonly relayTargets?: () => readonly ValidatorId[];
+  /** Further host options (limits under test). */
+  readonly options?: Partial<P2PHostOptions>;
 }
 
 export const emptyStore: SyncStore = {
@@ -160,6 +162,7 @@ export async function startHost(init: TestHostInit): Promise<TestHost> {
       reconnectRetryIntervalMs: 100,
       sync: init.sync,
       txRelay: init.txRelay,
+      ...init.options,
     },
     {
       logger,
