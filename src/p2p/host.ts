@@ -21,7 +21,7 @@ import type { FaultLayer } from "./fault-layer.js";
 import { createConnectionGater, isPeerAllowed, type AllowList } from "./gater.js";
 import { GossipRouter, gossipsubOptions, type GossipDeps, type GossipKind } from "./gossip.js";
 import { libp2pPrivateKey, parsePeer, peerIdFromValidatorId, tryValidatorIdFromPeerId } from "./identity.js";
-import { SyncProtocol, type SyncedBlock, type SyncOptions, type SyncStore } from "./sync-protocol.js";
+import { SyncProtocol, type SyncedBlock, type SyncSettings, type SyncStore } from "./sync-protocol.js";
 import { TxRelay, type TxRelayOptions, type TxRelayStats } from "./tx-relay.js";
 
 export interface P2PServices extends Record<string, unknown> {
@@ -49,7 +49,7 @@ export interface P2PHostOptions {
   /** First back-off of libp2p's own reconnect of KEEP_ALIVE peers (doubles per attempt). */
   readonly reconnectRetryIntervalMs?: number;
   readonly dialTimeoutMs?: number;
-  readonly sync?: Partial<Omit<SyncOptions, "chainId">>;
+  readonly sync?: SyncSettings;
   readonly txRelay?: Omit<TxRelayOptions, "chainId">;
 }
 
@@ -79,6 +79,8 @@ export interface P2PHostDeps extends Omit<GossipDeps, "pubsub"> {
   readonly faults?: FaultLayer;
   /** libp2p's own metrics (libp2p_*) go into this registry; null or absent: none are kept. */
   readonly metrics?: Metrics | null;
+  /** The clock of the sync server's per-peer rate limits (default Date.now): tests move their own. */
+  readonly syncClock?: () => number;
 }
 
 interface ConfiguredPeer {
@@ -180,7 +182,7 @@ export class P2PHost {
     // Deps are called through arrows so a node may pass methods that rely on `this`.
     this.sync = new SyncProtocol(
       { ...opts.sync, chainId: opts.chainId },
-      { libp2p: node, store: deps.store, isAllowed: this.allowed, logger: deps.logger, faults: deps.faults, metrics: deps.metrics },
+      { libp2p: node, store: deps.store, isAllowed: this.allowed, logger: deps.logger, faults: deps.faults, metrics: deps.metrics, now: deps.syncClock },
     );
     this.gossip = new GossipRouter(
       { chainId: opts.chainId },
@@ -298,6 +300,11 @@ export class P2PHost {
   /** Sealed blocks from a peer (seals NOT verified); see SyncProtocol.fetchBlocks. */
   async fetchBlocks(peer: PeerId | ValidatorId, fromHeight: number, count: number, signal?: AbortSignal): Promise<SyncedBlock[]> {
     return this.live().sync.fetchBlocks(peer, fromHeight, count, signal);
+  }
+
+  /** Sync requests our server refused under its per-peer limits, by reason. */
+  get syncRefused(): Readonly<{ busy: number; rate: number }> {
+    return this.sync?.limiter.refused ?? { busy: 0, rate: 0 };
   }
 
   /** A peer's head (height, hash, timestamp). */
