@@ -286,6 +286,10 @@ export class SyncProtocol {
     const lp = lpStream(stream, { maxDataLength: MAX_SYNC_REQUEST_BYTES });
     let grant: SyncGrant | null = null;
     const served = { blocks: 0, charged: 0 };
+    // Idempotent (the grant's release is).
+    const releaseGrant = (): void => {
+      if (grant?.ok === true) grant.release(served.charged - served.blocks);
+    };
     try {
       let request: SyncRequest | null = null;
       try {
@@ -316,13 +320,16 @@ export class SyncProtocol {
         }
       }
       if (pending.length > 0) await lp.writeV(pending, { signal });
+      // The work is done: free the peer's slot before waiting on the close handshake, so a
+      // client that asks again as soon as it read the end frame is not refused as busy.
+      releaseGrant();
       await stream.close({ signal });
       if (request !== null && grant.ok) this.deps.metrics?.messageSent("sync-blocks");
     } catch (err) {
       this.log.debug({ err, peer: connection.remotePeer.toString() }, "sync request aborted");
       stream.abort(err instanceof Error ? err : new Error(String(err)));
     } finally {
-      if (grant?.ok === true) grant.release(served.charged - served.blocks);
+      releaseGrant();
     }
   }
 

@@ -136,6 +136,8 @@ export interface TestHostInit {
   readonly txRelay?: P2PHostOptions["txRelay"];
   /** Who our relayTx sends to; default the four validators. */
   readonly relayTargets?: () => readonly ValidatorId[];
+  /** The sync server's rate-limit clock (default Date.now). */
+  readonly syncClock?: () => number;
 }
 
 export const emptyStore: SyncStore = {
@@ -171,6 +173,7 @@ export async function startHost(init: TestHostInit): Promise<TestHost> {
       relayTargets: init.relayTargets ?? (() => validatorIds),
       onInvalid: (event) => invalid.push(event),
       store: init.store ?? emptyStore,
+      syncClock: init.syncClock,
     },
   );
   await host.start();
