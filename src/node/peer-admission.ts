@@ -5,11 +5,12 @@
 // boundary would elect from today's state (a candidate must be connected before an election
 // makes it a validator). Registering is free, so a registrant nobody voted for is refused.
 //
-// A key the chain made a validator and then removed (a PoA vote, a DBFT epoch) is refused from
-// the height its removal takes effect even when config.toml lists it as a peer or observer: the
-// chain decides for the keys it governs, config only for keys it never made validators. "Made a
-// validator" means in the genesis set or in a set this process saw; a key added and removed
-// before a restart is known again only through config.
+// On a PoA chain, a validator voted out is refused from the height its removal takes effect even
+// when config.toml lists it as a peer or observer: the chain decides for the keys it governs,
+// config only for keys it never made validators. "Made a validator" means in the genesis set or
+// in a set this process saw; a key added and removed before a restart is known again only
+// through config. (A DBFT validator that loses its seat at an epoch is not voted out: standby
+// validators fill empty seats, so config still admits them.)
 import { multiaddr } from "@multiformats/multiaddr";
 import { bytesEqual, type BlockStore, type ValidatorId, type ValidatorSet } from "../chain/index.js";
 import { dbftElect, dbftTally } from "../consensus/selection/index.js";
@@ -61,7 +62,7 @@ export class PeerAdmission {
     this.lastHead = head.hash;
     for (const id of set.members) this.governed.add(id);
     const next = new Set<ValidatorId>(set.members);
-    for (const id of this.fixed) if (!this.governed.has(id)) next.add(id);
+    for (const id of this.fixed) if (this.dbft || !this.governed.has(id)) next.add(id);
     if (this.dbft) {
       const state = this.store.state();
       for (const c of dbftTally(state)) if (c.weight > 0n) next.add(c.candidate);
