@@ -53,8 +53,9 @@ describe("sync server rate limits", () => {
 
   beforeAll(async () => {
     server = await startHost({ key: key(0), store: stubStore(chain), sync: { rateLimit: RATE }, syncClock: () => clock.t });
-    greedy = await startHost({ key: key(1) });
-    other = await startHost({ key: key(2) });
+    const peers = [server.host.multiaddrs()[0]!];
+    greedy = await startHost({ key: key(1), peers });
+    other = await startHost({ key: key(2), peers });
     hosts.push(server, greedy, other);
   });
 
