@@ -131,6 +131,11 @@ export class P2PHost {
   private readonly backoff: RedialBackoff;
   /** Dials the redial loop started (for tests and logs). */
   redialAttempts = 0;
+
+  /** Redials not yet settled (for tests). */
+  get redialsInFlight(): number {
+    return this.dialing.size;
+  }
   private state: "new" | "starting" | "running" | "stopped" = "new";
   private booting: Promise<void> | null = null;
   // A partitioned peer (blocked both ways by the fault layer) is refused like one not allowed:
