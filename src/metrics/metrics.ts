@@ -19,7 +19,7 @@ export const MESSAGE_TYPES = ["pre-prepare", "prepare", "commit", "view-change",
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 
 /** Why a message was refused: a closed set (a peer's free text never becomes a label value). */
-export const REJECT_REASONS = ["oversize", "malformed", "wrong-chain", "stale", "non-member", "bad-signature", "not-allowed", "error", "other"] as const;
+export const REJECT_REASONS = ["oversize", "malformed", "wrong-chain", "stale", "non-member", "bad-signature", "not-allowed", "rate-limited", "error", "other"] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
 /** Sub-second consensus steps on a LAN up to multi-second view-change timeouts. */

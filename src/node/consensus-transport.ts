@@ -11,7 +11,7 @@
 import { MAX_BLOCK_BYTES_LIMIT, type ValidatorId } from "../chain/index.js";
 import { encodeMessage, MAX_MESSAGE_BYTES, type ConsensusMessage } from "../consensus/index.js";
 import type { PeerHead, SealedBlock, Transport } from "../driver/index.js";
-import { ANY_PEER, checkConsensusData, TxRelay, type AllowList, type ConsensusCheck, type P2PHost, type TxRelayStats } from "../p2p/index.js";
+import { ANY_PEER, checkConsensusData, P2PError, TxRelay, type AllowList, type ConsensusCheck, type P2PHost, type TxRelayStats } from "../p2p/index.js";
 import { classifyRejection, type Metrics } from "../metrics/index.js";
 import { consensusFrameGuard } from "./consensus-frame-guard.js";
 import type { Logger } from "./logger.js";
@@ -32,6 +32,13 @@ export interface ConsensusTransportOptions {
   readonly statusTimeoutMs?: number;
   /** The genesis block-size limit: caps the frames that may carry a block (pre-prepare, view-change). */
   readonly maxBlockBytes?: number;
+  /**
+   * When every peer asked refused a fetch as RATE_LIMITED, wait this long (doubling, with the
+   * cap below) and ask again, up to rateLimitedRetries times before the fetch fails.
+   */
+  readonly rateLimitedBackoffMs?: number;
+  readonly rateLimitedBackoffMaxMs?: number;
+  readonly rateLimitedRetries?: number;
 }
 
 export interface ConsensusTransportDeps {
@@ -45,6 +52,8 @@ export interface ConsensusTransportDeps {
   onMessage(message: ConsensusMessage, from: ValidatorId): void;
   readonly logger: Logger;
   readonly metrics?: Metrics | null;
+  /** Waits between fetches every peer rate limited; resolves early when `signal` aborts. Tests move a clock instead. */
+  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 export class ConsensusTransport implements Transport {
@@ -129,13 +138,35 @@ export class ConsensusTransport implements Transport {
     this.emit(to, message);
   }
 
+  /**
+   * A peer that rate limits us is not a bad peer: it is asked again after a back-off, so the
+   * syncer keeps its batch loop going under the server's per-peer budget.
+   */
   async fetchBlocks(peers: readonly ValidatorId[], fromHeight: number, count: number): Promise<readonly SealedBlock[]> {
+    const retries = this.options.rateLimitedRetries ?? 6;
+    let delay = this.options.rateLimitedBackoffMs ?? 250;
+    const maxDelay = this.options.rateLimitedBackoffMaxMs ?? 4_000;
+    for (let attempt = 0; ; attempt++) {
+      const result = await this.fetchOnce(peers, fromHeight, count);
+      if (result !== "rate-limited") return result;
+      if (attempt >= retries || this.stopping.signal.aborted) {
+        throw new P2PError("RATE_LIMITED", `every peer rate limited the fetch from ${fromHeight} (${retries + 1} tries)`, { fromHeight });
+      }
+      this.log.debug({ fromHeight, delay }, "every peer rate limited the block fetch: backing off");
+      await (this.deps.sleep ?? sleep)(delay, this.stopping.signal);
+      delay = Math.min(maxDelay, delay * 2);
+    }
+  }
+
+  /** One round over the peers; "rate-limited" when no peer served and one or more refused on their limits. */
+  private async fetchOnce(peers: readonly ValidatorId[], fromHeight: number, count: number): Promise<readonly SealedBlock[] | "rate-limited"> {
     const host = this.deps.host;
     if (!host.running) return [];
     const connected = new Set(host.connectedPeers());
     // Connected peers first, each group from a random start so one peer does not serve everyone.
     const order = [...rotate(peers.filter((p) => connected.has(p))), ...rotate(peers.filter((p) => !connected.has(p)))];
     let lastError: unknown = null;
+    let rateLimited = false;
     for (const peer of order) {
       if (this.stopping.signal.aborted) return [];
       try {
@@ -143,10 +174,15 @@ export class ConsensusTransport implements Transport {
         const blocks = await host.fetchBlocks(peer, fromHeight, count, signal);
         if (blocks.length > 0) return blocks;
       } catch (err) {
+        if (err instanceof P2PError && err.code === "RATE_LIMITED") {
+          rateLimited = true;
+          continue;
+        }
         lastError = err;
         this.log.debug({ peer, fromHeight, err: (err as Error).message }, "block fetch from a peer failed");
       }
     }
+    if (rateLimited) return "rate-limited";
     if (lastError !== null && order.length > 0) throw lastError instanceof Error ? lastError : new Error(String(lastError));
     return [];
   }
@@ -231,6 +267,19 @@ export class ConsensusTransport implements Transport {
       metrics.messageRejected(c.type, c.reason);
     }
   }
+}
+
+async function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return;
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
 }
 
 function rotate<T>(list: readonly T[]): T[] {

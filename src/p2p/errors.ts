@@ -9,6 +9,8 @@ export type P2PErrorCode =
   | "BAD_RESPONSE"
   /** The peer answered with an error frame (it refused or failed the request). */
   | "PEER_ERROR"
+  /** The peer refused the request under its per-peer sync limits: not a fault; wait and ask again. */
+  | "RATE_LIMITED"
   /** The caller's request is outside what the protocol allows (height 0, count 0 …). */
   | "BAD_REQUEST"
   /** The caller's AbortSignal fired, or the request timed out. */

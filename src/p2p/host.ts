@@ -6,7 +6,7 @@ import { gossipsub, type GossipsubEvents } from "@chainsafe/libp2p-gossipsub";
 import { noise } from "@chainsafe/libp2p-noise";
 import { yamux } from "@chainsafe/libp2p-yamux";
 import { identify, type Identify } from "@libp2p/identify";
-import { KEEP_ALIVE, type Connection, type Libp2p, type PeerId, type PubSub } from "@libp2p/interface";
+import { type Connection, type Libp2p, type PeerId, type PubSub } from "@libp2p/interface";
 import { ping, type Ping } from "@libp2p/ping";
 import { tcp } from "@libp2p/tcp";
 import { multiaddr, type Multiaddr } from "@multiformats/multiaddr";
@@ -23,7 +23,8 @@ import { PeerPenalties, type PenaltyOptions } from "./peer-penalties.js";
 import { PendingInbound } from "./pending-inbound.js";
 import { GossipRouter, gossipsubOptions, type GossipDeps, type GossipKind } from "./gossip.js";
 import { libp2pPrivateKey, parsePeer, peerIdFromValidatorId, tryValidatorIdFromPeerId } from "./identity.js";
-import { SyncProtocol, type SyncedBlock, type SyncOptions, type SyncStore } from "./sync-protocol.js";
+import { REDIAL_BACKOFF_DEFAULTS, RedialBackoff, type RedialBackoffOptions, type RedialClock } from "./redial-backoff.js";
+import { SyncProtocol, type SyncedBlock, type SyncSettings, type SyncStore } from "./sync-protocol.js";
 import { TxRelay, type TxRelayOptions, type TxRelayStats } from "./tx-relay.js";
 
 export interface P2PServices extends Record<string, unknown> {
@@ -56,14 +57,19 @@ export interface P2PHostOptions {
   readonly maxPendingInboundPerIp?: number;
   /** Deadline of an inbound connection's Noise + muxer upgrade (libp2p's default 10 s). */
   readonly inboundUpgradeTimeoutMs?: number;
-  /** How often configured peers that are not connected are dialled again. */
+  /**
+   * How often the configured peers that are not connected are looked at; each is dialled only
+   * when its back-off (redialBackoff) allows.
+   */
   readonly redialIntervalMs?: number;
-  /** First back-off of libp2p's own reconnect of KEEP_ALIVE peers (doubles per attempt). */
+  /** Back-off of the redials of one configured peer: see RedialBackoff. */
+  readonly redialBackoff?: Partial<RedialBackoffOptions>;
+  /** First back-off of libp2p's own reconnect queue (unused by configured peers, which this host redials). */
   readonly reconnectRetryIntervalMs?: number;
   readonly dialTimeoutMs?: number;
   /** Strikes, window and cool-down for peers that send bad frames or invalid messages. */
   readonly penalties?: Partial<PenaltyOptions>;
-  readonly sync?: Partial<Omit<SyncOptions, "chainId">>;
+  readonly sync?: SyncSettings;
   readonly txRelay?: Omit<TxRelayOptions, "chainId">;
 }
 
@@ -82,7 +88,7 @@ export const P2P_HOST_DEFAULTS: HostDefaults = {
   maxPendingInbound: 128,
   maxPendingInboundPerIp: 32,
   inboundUpgradeTimeoutMs: 3_000,
-  redialIntervalMs: 5_000,
+  redialIntervalMs: 250,
   reconnectRetryIntervalMs: 1_000,
   dialTimeoutMs: 5_000,
 };
@@ -103,7 +109,29 @@ export interface P2PHostDeps extends Omit<GossipDeps, "pubsub"> {
   readonly faults?: FaultLayer;
   /** libp2p's own metrics (libp2p_*) go into this registry; null or absent: none are kept. */
   readonly metrics?: Metrics | null;
+  /** The clock of the sync server's per-peer rate limits (default Date.now): tests move their own. */
+  readonly syncClock?: () => number;
+  /** Time, chance and the redial timer (default: Date.now, Math.random, setInterval): tests simulate them. */
+  readonly redialClock?: RedialScheduler;
 }
+
+/** RedialClock plus a repeating timer; `every` returns its cancel. */
+export interface RedialScheduler extends RedialClock {
+  every(ms: number, fn: () => void): () => void;
+}
+
+const realScheduler: RedialScheduler = {
+  now: () => Date.now(),
+  random: () => Math.random(),
+  every: (ms, fn) => {
+    const timer = setInterval(fn, ms);
+    timer.unref();
+    return () => clearInterval(timer);
+  },
+};
+
+/** Peer-store tag of configured peers: weight against pruning (not KEEP_ALIVE, whose reconnect loop we replace). */
+const CONFIGURED_TAG = "triad-configured";
 
 interface ConfiguredPeer {
   readonly id: PeerId;
@@ -122,7 +150,16 @@ export class P2PHost {
   private gossip: GossipRouter | null = null;
   private sync: SyncProtocol | null = null;
   private relay: TxRelay | null = null;
-  private timer: ReturnType<typeof setInterval> | null = null;
+  private cancelTimer: (() => void) | null = null;
+  private readonly scheduler: RedialScheduler;
+  private readonly backoff: RedialBackoff;
+  /** Dials the redial loop started (for tests and logs). */
+  redialAttempts = 0;
+
+  /** Redials not yet settled (for tests). */
+  get redialsInFlight(): number {
+    return this.dialing.size;
+  }
   private state: "new" | "starting" | "running" | "stopped" = "new";
   private booting: Promise<void> | null = null;
   // A partitioned peer (blocked both ways by the fault layer) is refused like one not allowed:
@@ -148,6 +185,8 @@ export class P2PHost {
     this.pendingInbound = new PendingInbound(this.opts.maxPendingInboundPerIp, this.opts.inboundUpgradeTimeoutMs);
     this.penalties = new PeerPenalties(options.penalties);
     this.faults?.onChange(() => this.onFaultsChanged());
+    this.scheduler = deps.redialClock ?? realScheduler;
+    this.backoff = new RedialBackoff({ ...REDIAL_BACKOFF_DEFAULTS, ...options.redialBackoff }, this.scheduler);
   }
 
   /** Start listening, dial the configured peers, join the topics and serve sync. Once only. */
@@ -169,8 +208,8 @@ export class P2PHost {
       throw err;
     }
     this.state = "running";
-    this.timer = setInterval(() => this.redial(), this.opts.redialIntervalMs);
-    this.timer.unref();
+    this.cancelTimer = this.scheduler.every(this.opts.redialIntervalMs, () => this.redial());
+    this.redial();
     this.deps.signal?.addEventListener("abort", this.onAbort, { once: true });
     if (this.deps.signal?.aborted === true) this.onAbort();
     this.log.info({ validator: this.validatorId, addrs: this.multiaddrs(), peers: this.configured.size }, "p2p host started");
@@ -204,7 +243,7 @@ export class P2PHost {
       },
     });
     this.node = node;
-    // KEEP_ALIVE: libp2p dials these on start and redials them when they drop.
+    // Tagged against pruning; dialled at start and after a drop by redial(), with back-off.
     for (const peer of this.configured.values()) await this.remember(peer);
     node.addEventListener("connection:open", this.onConnectionOpen);
     node.addEventListener("peer:connect", this.onPeerConnect);
@@ -213,7 +252,7 @@ export class P2PHost {
     // Deps are called through arrows so a node may pass methods that rely on `this`.
     this.sync = new SyncProtocol(
       { ...opts.sync, chainId: opts.chainId },
-      { libp2p: node, store: deps.store, isAllowed: this.allowed, logger: deps.logger, faults: deps.faults, metrics: deps.metrics },
+      { libp2p: node, store: deps.store, isAllowed: this.allowed, logger: deps.logger, faults: deps.faults, metrics: deps.metrics, now: deps.syncClock },
     );
     this.gossip = new GossipRouter(
       { chainId: opts.chainId },
@@ -261,7 +300,7 @@ export class P2PHost {
     }
     this.state = "stopped";
     this.stopping.abort(new P2PError("NOT_STARTED", "p2p host stopped"));
-    if (this.timer !== null) clearInterval(this.timer);
+    this.cancelTimer?.();
     this.faults?.stop();
     this.deps.signal?.removeEventListener("abort", this.onAbort);
     this.gossip?.stop();
@@ -338,6 +377,11 @@ export class P2PHost {
     return this.live().sync.fetchBlocks(peer, fromHeight, count, signal);
   }
 
+  /** Sync requests our server refused under its per-peer limits, by reason. */
+  get syncRefused(): Readonly<{ busy: number; rate: number }> {
+    return this.sync?.limiter.refused ?? { busy: 0, rate: 0 };
+  }
+
   /** A peer's head (height, hash, timestamp). */
   async status(peer: PeerId | ValidatorId, signal?: AbortSignal): Promise<ChainHead> {
     return this.live().sync.status(peer, signal);
@@ -398,6 +442,8 @@ export class P2PHost {
   // configured peers at once instead of waiting for the redial timer.
   private onFaultsChanged(): void {
     if (this.state !== "running") return;
+    // Refusals seen during a partition said nothing about the peers: dial them at once again.
+    this.backoff.reset();
     this.enforceAllowList()
       .catch((err: unknown) => this.log.warn({ err }, "closing partitioned connections failed"))
       .finally(() => this.redial());
@@ -439,23 +485,33 @@ export class P2PHost {
   }
 
   private async remember(peer: ConfiguredPeer): Promise<void> {
-    await this.libp2p.peerStore.merge(peer.id, { multiaddrs: peer.addrs, tags: { [KEEP_ALIVE]: { value: 1 } } });
+    await this.libp2p.peerStore.merge(peer.id, { multiaddrs: peer.addrs, tags: { [CONFIGURED_TAG]: { value: 100 } } });
   }
 
-  // libp2p's reconnect queue gives up after its retries (~30 s) and then removes KEEP_ALIVE, so a
-  // validator down for longer would never be dialled again. This loop keeps trying, forever.
+  /** A configured peer's redial back-off: failures in a row and the earliest next dial (scheduler ms). */
+  redialState(peer: ValidatorId): { failures: number; nextAt: number } {
+    return this.backoff.describe(peerIdFromValidatorId(peer).toString());
+  }
+
+  // The only dialler of configured peers (libp2p's KEEP_ALIVE reconnect redialled a peer whose
+  // gater refuses us ~20 times a second, and gave up for good after ~30 s). This loop keeps
+  // trying forever, each peer at the pace its back-off allows.
   private redial(): void {
     const node = this.node;
     if (node === null || this.state !== "running") return;
     for (const peer of this.configured.values()) {
       const key = peer.id.toString();
       if (this.dialing.has(key) || node.getConnections(peer.id).length > 0) continue;
-      if (!isPeerAllowed(this.allowed, peer.id)) continue;
+      if (!isPeerAllowed(this.allowed, peer.id) || !this.backoff.due(key)) continue;
       this.dialing.add(key);
+      this.redialAttempts++;
       const signal = AbortSignal.any([this.stopping.signal, AbortSignal.timeout(this.opts.dialTimeoutMs)]);
       this.remember(peer)
         .then(async () => node.dial(peer.id, { signal }))
-        .catch((err: unknown) => this.log.debug({ peer: tryValidatorIdFromPeerId(peer.id), err: (err as Error).message }, "redial failed"))
+        .catch((err: unknown) => {
+          this.backoff.dialFailed(key);
+          this.log.debug({ peer: tryValidatorIdFromPeerId(peer.id), err: (err as Error).message, ...this.backoff.describe(key) }, "redial failed");
+        })
         .finally(() => this.dialing.delete(key));
     }
   }
@@ -470,10 +526,14 @@ export class P2PHost {
   };
 
   private readonly onPeerConnect = (evt: CustomEvent<PeerId>): void => {
+    const key = evt.detail.toString();
+    if (this.configured.has(key)) this.backoff.connected(key);
     this.log.info({ peer: tryValidatorIdFromPeerId(evt.detail) }, "peer connected");
   };
 
   private readonly onPeerDisconnect = (evt: CustomEvent<PeerId>): void => {
+    const key = evt.detail.toString();
+    if (this.configured.has(key)) this.backoff.disconnected(key);
     this.log.info({ peer: tryValidatorIdFromPeerId(evt.detail) }, "peer disconnected");
   };
 

@@ -34,9 +34,11 @@ export {
   type InvalidGossip,
   type VerifyDomainFn,
 } from "./gossip.js";
-export { SYNC_DEFAULTS, SyncProtocol, syncProtocol, type SyncDeps, type SyncedBlock, type SyncOptions, type SyncStore } from "./sync-protocol.js";
+export { SYNC_DEFAULTS, SYNC_RATE_LIMITED, SyncProtocol, syncProtocol, type SyncDeps, type SyncedBlock, type SyncOptions, type SyncSettings, type SyncStore } from "./sync-protocol.js";
+export { SYNC_RATE_LIMIT_DEFAULTS, SyncRateLimiter, type SyncGrant, type SyncRateLimitOptions } from "./sync-rate-limit.js";
 export { MAX_SYNC_FRAME_BYTES, type SyncFrame, type SyncRequest } from "./sync-codec.js";
-export { P2P_HOST_DEFAULTS, P2PHost, type P2PHostDeps, type P2PHostOptions, type P2PServices } from "./host.js";
+export { P2P_HOST_DEFAULTS, P2PHost, type P2PHostDeps, type P2PHostOptions, type P2PServices, type RedialScheduler } from "./host.js";
+export { REDIAL_BACKOFF_DEFAULTS, RedialBackoff, type RedialBackoffOptions, type RedialClock } from "./redial-backoff.js";
 export { TX_RELAY_DEFAULTS, TxRelay, txRelayProtocol, type TxRelayDeps, type TxRelayOptions, type TxRelayStats } from "./tx-relay.js";
 export { checkItem, FrameRefusedError, GuardedFrameReader, type FrameGuard } from "./frame-reader.js";
 export { decodeTxBatch, encodeTxBatch, MAX_TX_BATCH_BYTES, MAX_TX_BATCH_FRAME_BYTES, MAX_TX_BATCH_TXS } from "./tx-batch-codec.js";

@@ -31,6 +31,7 @@ import {
   type SyncFrame,
   type SyncRequest,
 } from "./sync-codec.js";
+import { SYNC_RATE_LIMIT_DEFAULTS, SyncRateLimiter, type SyncGrant, type SyncRateLimitOptions } from "./sync-rate-limit.js";
 import { ownedBytes } from "./wire-bytes.js";
 import type { Metrics } from "../metrics/index.js";
 
@@ -68,14 +69,23 @@ export interface SyncOptions {
   readonly requestTimeoutMs: number;
   /** Concurrent inbound sync streams per connection. */
   readonly maxInboundStreams: number;
+  /** What one peer (by id, over all its connections) may take from the server: see SyncRateLimiter. */
+  readonly rateLimit: SyncRateLimitOptions;
 }
+
+/** SyncOptions as callers give them: any subset, the rate limits included. */
+export type SyncSettings = Partial<Omit<SyncOptions, "chainId" | "rateLimit">> & { readonly rateLimit?: Partial<SyncRateLimitOptions> };
 
 export const SYNC_DEFAULTS: Omit<SyncOptions, "chainId"> = {
   maxBlocksPerResponse: 64,
   maxResponseBytes: 8 * 1024 * 1024,
   requestTimeoutMs: 30_000,
   maxInboundStreams: 8,
+  rateLimit: SYNC_RATE_LIMIT_DEFAULTS,
 };
+
+/** The error frame code of a request refused by the per-peer limits; the client throws RATE_LIMITED. */
+export const SYNC_RATE_LIMITED = "RATE_LIMITED";
 
 export interface SyncDeps {
   readonly libp2p: Pick<Libp2p, "handle" | "unhandle" | "dialProtocol">;
@@ -86,6 +96,8 @@ export interface SyncDeps {
   readonly faults?: FaultLayer;
   /** Requests and answers counted as sync-request / sync-blocks messages; null or absent: not counted. */
   readonly metrics?: Metrics | null;
+  /** The rate limiter's clock in milliseconds (default Date.now); tests move their own. */
+  readonly now?: () => number;
 }
 
 export class SyncProtocol {
@@ -94,11 +106,14 @@ export class SyncProtocol {
   private readonly log: Logger;
   private stopping = new AbortController();
   private started = false;
+  /** Per-peer budget of the server; its `refused` counts the requests it turned away. */
+  readonly limiter: SyncRateLimiter;
 
-  constructor(options: Partial<SyncOptions> & { readonly chainId: string }, private readonly deps: SyncDeps) {
-    this.opts = { ...SYNC_DEFAULTS, ...options };
+  constructor(options: SyncSettings & { readonly chainId: string }, private readonly deps: SyncDeps) {
+    this.opts = { ...SYNC_DEFAULTS, ...options, rateLimit: { ...SYNC_RATE_LIMIT_DEFAULTS, ...options.rateLimit } };
     this.protocol = syncProtocol(options.chainId);
     this.log = deps.logger.child({ module: "p2p", component: "sync" });
+    this.limiter = new SyncRateLimiter(this.opts.rateLimit, deps.now ?? Date.now, this.opts.maxBlocksPerResponse);
   }
 
   async start(): Promise<void> {
@@ -208,7 +223,11 @@ export class SyncProtocol {
           if (err instanceof TriadError) throw badResponse(`bad frame: ${err.message}`, err);
           throw err;
         }
-        if (frame.type === "error") throw new P2PError("PEER_ERROR", `peer refused: ${frame.code}: ${frame.message}`, { code: frame.code });
+        if (frame.type === "error") {
+          // Not a fault of the peer: it is busy serving us; the caller waits and asks again.
+          if (frame.code === SYNC_RATE_LIMITED) throw new P2PError("RATE_LIMITED", `peer is rate limiting us: ${frame.message}`, { peer: peerId.toString() });
+          throw new P2PError("PEER_ERROR", `peer refused: ${frame.code}: ${frame.message}`, { code: frame.code });
+        }
         return frame;
       };
       const result = await receive(read);
@@ -265,6 +284,12 @@ export class SyncProtocol {
     }
     const signal = AbortSignal.any([this.stopping.signal, AbortSignal.timeout(this.opts.requestTimeoutMs)]);
     const lp = lpStream(stream, { maxDataLength: MAX_SYNC_REQUEST_BYTES });
+    let grant: SyncGrant | null = null;
+    const served = { blocks: 0, charged: 0 };
+    // Idempotent (the grant's release is).
+    const releaseGrant = (): void => {
+      if (grant?.ok === true) grant.release(served.charged - served.blocks);
+    };
     try {
       let request: SyncRequest | null = null;
       try {
@@ -273,8 +298,14 @@ export class SyncProtocol {
         if (!(err instanceof TriadError)) throw err; // stream trouble, not a bad request
       }
       if (request === null) this.deps.metrics?.messageRejected("sync-request", "malformed");
-      else this.deps.metrics?.messageReceived("sync-request");
-      const frames = request === null ? badRequest("undecodable request") : this.answer(request);
+      // Charged before the store is read: a malformed request costs its sender as much as a status.
+      served.charged = request === null ? 0 : this.blocksFor(request);
+      grant = this.limiter.acquire(connection.remotePeer.toString(), served.charged);
+      if (!grant.ok) {
+        this.deps.metrics?.messageRejected("sync-request", "rate-limited");
+        this.log.debug({ peer: connection.remotePeer.toString(), reason: grant.reason }, "sync request rate limited");
+      } else if (request !== null) this.deps.metrics?.messageReceived("sync-request");
+      const frames = !grant.ok ? rateLimited(grant.retryAfterMs) : request === null ? badRequest("undecodable request") : this.answer(request, served);
       // A few frames per write: one noise and yamux frame for several blocks, not one each.
       let pending: Uint8Array[] = [];
       let pendingBytes = 0;
@@ -289,15 +320,27 @@ export class SyncProtocol {
         }
       }
       if (pending.length > 0) await lp.writeV(pending, { signal });
+      // The work is done: free the peer's slot before waiting on the close handshake, so a
+      // client that asks again as soon as it read the end frame is not refused as busy.
+      releaseGrant();
       await stream.close({ signal });
-      if (request !== null) this.deps.metrics?.messageSent("sync-blocks");
+      if (request !== null && grant.ok) this.deps.metrics?.messageSent("sync-blocks");
     } catch (err) {
       this.log.debug({ err, peer: connection.remotePeer.toString() }, "sync request aborted");
       stream.abort(err instanceof Error ? err : new Error(String(err)));
+    } finally {
+      releaseGrant();
     }
   }
 
-  private async *answer(request: SyncRequest): AsyncGenerator<SyncFrame> {
+  /** Blocks a request will be served, known before reading the store: what the limiter charges. */
+  private blocksFor(request: SyncRequest): number {
+    if (request.type === "status" || request.fromHeight < 1 || request.count < 1) return 0;
+    const available = this.deps.store.head().height - request.fromHeight + 1;
+    return Math.max(0, Math.min(request.count, this.opts.maxBlocksPerResponse, available));
+  }
+
+  private async *answer(request: SyncRequest, served: { blocks: number; charged: number }): AsyncGenerator<SyncFrame> {
     const { store } = this.deps;
     if (request.type === "status") {
       yield { type: "status", head: store.head() };
@@ -308,7 +351,8 @@ export class SyncProtocol {
       return;
     }
     const headHeight = store.head().height;
-    const max = Math.min(request.count, this.opts.maxBlocksPerResponse);
+    // Never more than the limiter charged for (the head may have grown since).
+    const max = served.charged;
     let sent = 0;
     let bytes = 0;
     let raw: readonly StoredBlockBytes[] | null = null;
@@ -344,6 +388,7 @@ export class SyncProtocol {
       if (sent > 0 && bytes + size > this.opts.maxResponseBytes) break;
       yield frame;
       sent++;
+      served.blocks = sent;
       bytes += size;
     }
     yield { type: "end", headHeight };
@@ -352,6 +397,10 @@ export class SyncProtocol {
 
 /** Encoded frames gathered into one write. */
 const WRITE_BATCH_BYTES = 64 * 1024;
+
+async function* rateLimited(retryAfterMs: number): AsyncGenerator<SyncFrame> {
+  yield { type: "error", code: SYNC_RATE_LIMITED, message: retryAfterMs > 0 ? `retry in ${retryAfterMs} ms` : "too many requests at once" };
+}
 
 async function* badRequest(message: string): AsyncGenerator<SyncFrame> {
   yield { type: "error", code: "BAD_REQUEST", message };

@@ -170,7 +170,7 @@ describe("p2p gossip between four validators", () => {
     const port = multiaddr(old.host.multiaddrs()[0]!).toOptions().port;
     await old.host.stop();
     // Same key, same address, and no configured peers of its own: only the others' redial can
-    // reconnect it (KEEP_ALIVE + the host's redial loop).
+    // reconnect it (the host's redial loop, with back-off).
     const reborn = await startHost({ key: key(0), listen: `/ip4/127.0.0.1/tcp/${port}`, isAllowed });
     hosts[0] = reborn;
     await meshed(reborn, validatorIds.slice(1));

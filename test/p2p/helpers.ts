@@ -138,6 +138,8 @@ export interface TestHostInit {
   readonly relayTargets?: () => readonly ValidatorId[];
   /** Further host options (limits under test). */
   readonly options?: Partial<P2PHostOptions>;
+  /** The sync server's rate-limit clock (default Date.now). */
+  readonly syncClock?: () => number;
 }
 
 export const emptyStore: SyncStore = {
@@ -174,6 +176,7 @@ export async function startHost(init: TestHostInit): Promise<TestHost> {
       relayTargets: init.relayTargets ?? (() => validatorIds),
       onInvalid: (event) => invalid.push(event),
       store: init.store ?? emptyStore,
+      syncClock: init.syncClock,
     },
   );
   await host.start();
