@@ -33,6 +33,7 @@ import {
 } from "./sync-codec.js";
 import { ownedBytes } from "./wire-bytes.js";
 import type { Metrics } from "../metrics/index.js";
+import { linkAbort } from "../linked-abort.js";
 
 export function syncProtocol(chainId: string): string {
   return `/triad/${chainId}/sync/1`;
@@ -182,13 +183,13 @@ export class SyncProtocol {
     if (this.isCut(peerId)) {
       throw new P2PError("UNREACHABLE", `${peerId.toString()} is blocked by an injected fault`, { peer: peerId.toString(), cause: "fault" });
     }
-    const signals = [this.stopping.signal, AbortSignal.timeout(this.opts.requestTimeoutMs)];
-    if (callerSignal !== undefined) signals.push(callerSignal);
-    const signal = AbortSignal.any(signals);
+    const link = linkAbort([this.stopping.signal, callerSignal], this.opts.requestTimeoutMs);
+    const signal = link.signal;
     let stream: Stream;
     try {
       stream = await this.deps.libp2p.dialProtocol(peerId, this.protocol, { signal });
     } catch (err) {
+      link.done();
       if (signal.aborted) throw aborted(signal, err);
       throw new P2PError("UNREACHABLE", `cannot open ${this.protocol} to ${peerId.toString()}: ${(err as Error).message}`, {
         peer: peerId.toString(),
@@ -221,6 +222,8 @@ export class SyncProtocol {
       const failure = this.classify(err, signal, peerId);
       if (failure.code === "BAD_RESPONSE") this.deps.metrics?.messageRejected("sync-blocks", "malformed");
       throw failure;
+    } finally {
+      link.done();
     }
   }
 
@@ -263,7 +266,8 @@ export class SyncProtocol {
       stream.abort(new Error("peer not allowed"));
       return;
     }
-    const signal = AbortSignal.any([this.stopping.signal, AbortSignal.timeout(this.opts.requestTimeoutMs)]);
+    const link = linkAbort([this.stopping.signal], this.opts.requestTimeoutMs);
+    const signal = link.signal;
     const lp = lpStream(stream, { maxDataLength: MAX_SYNC_REQUEST_BYTES });
     try {
       let request: SyncRequest | null = null;
@@ -294,6 +298,8 @@ export class SyncProtocol {
     } catch (err) {
       this.log.debug({ err, peer: connection.remotePeer.toString() }, "sync request aborted");
       stream.abort(err instanceof Error ? err : new Error(String(err)));
+    } finally {
+      link.done();
     }
   }
 
