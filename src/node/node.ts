@@ -407,6 +407,8 @@ export class TriadNode {
           maxBatchLength: config.rpc.max_batch_length,
           maxSubscriptionsPerClient: config.rpc.max_subscriptions_per_client,
           maxClients: config.rpc.max_clients,
+          corsAllowedOrigins: config.rpc.cors_allowed_origins,
+          allowedHosts: config.rpc.allowed_hosts,
         },
         { api, logger, unsafe: faults === undefined ? undefined : journaledFaults(faults, journal) },
       );
