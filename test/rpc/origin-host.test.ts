@@ -4,7 +4,12 @@
 import { request } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { OriginPolicy } from "../../src/rpc/origin-policy.js";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startCommand } from "../../src/cli/start-command.js";
+import { defaultConfig, loadConfig } from "../../src/node/config.js";
+import { DEFAULT_ALLOWED_HOSTS, DEFAULT_CORS_ALLOWED_ORIGINS, OriginPolicy } from "../../src/rpc/origin-policy.js";
 import { startRpc, WsProbe, type RpcHarness } from "./helpers.js";
 
 interface Answer {
@@ -153,5 +158,28 @@ describe("OriginPolicy", () => {
     expect(local.originAllowed("http://localhost:1", undefined)).toBe(true);
     expect(local.originAllowed("http://localhost.attacker.example:1", undefined)).toBe(false);
     expect(() => new OriginPolicy([""], [], "127.0.0.1")).toThrow(RangeError);
+  });
+});
+
+describe("[rpc] cors_allowed_origins and allowed_hosts", () => {
+  it("default to the localhost lists, and are set by config.toml, TRIAD_RPC_* and triad start flags", () => {
+    expect(defaultConfig().rpc.cors_allowed_origins).toEqual(DEFAULT_CORS_ALLOWED_ORIGINS);
+    expect(defaultConfig().rpc.allowed_hosts).toEqual(DEFAULT_ALLOWED_HOSTS);
+    const dir = mkdtempSync(join(tmpdir(), "triad-origin-"));
+    try {
+      const file = join(dir, "config.toml");
+      writeFileSync(file, '[rpc]\ncors_allowed_origins = ["https://app.example.com"]\nallowed_hosts = ["*"]\n');
+      const fromFile = loadConfig(file, {});
+      expect(fromFile.rpc.cors_allowed_origins).toEqual(["https://app.example.com"]);
+      expect(fromFile.rpc.allowed_hosts).toEqual(["*"]);
+      const fromEnv = loadConfig(file, { TRIAD_RPC_CORS_ALLOWED_ORIGINS: "*", TRIAD_RPC_ALLOWED_HOSTS: "a.example, b.example" });
+      expect(fromEnv.rpc.cors_allowed_origins).toEqual(["*"]);
+      expect(fromEnv.rpc.allowed_hosts).toEqual(["a.example", "b.example"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const flags = startCommand().options.map((o) => o.long);
+    expect(flags).toContain("--rpc-cors-allowed-origins");
+    expect(flags).toContain("--rpc-allowed-hosts");
   });
 });
