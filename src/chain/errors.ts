@@ -71,6 +71,7 @@ export class StoreError extends TriadError<StoreErrorCode> {}
 
 export type MempoolErrorCode =
   | "MEMPOOL_FULL"
+  | "UNFUNDED_QUOTA"
   | "ALREADY_KNOWN"
   | "NONCE_TAKEN"
   | "STALE_NONCE"

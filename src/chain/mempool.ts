@@ -3,6 +3,13 @@
 // the "already verified" set that block validation uses to skip a second signature verify.
 // There are no fees, so nothing is ever evicted to make room: a full pool refuses, and the
 // order of a proposal depends only on the order of admission (deterministic, no clocks).
+//
+// Keys cost nothing, so per-sender caps alone do not stop a flood: 10,000 fresh keys with one
+// tx each would fill the pool and lock every honest account out. Senders whose account holds no
+// balance ("unfunded": anyone can mint such a key, and no fee is ever charged) therefore share a
+// small quota of the pool, with a small cap each; a funded account (someone gave it value) or an
+// exempt sender (the node exempts the validators, whose governance votes must get through)
+// competes only for the rest. Balance, not nonce, is the test: a nonce is free to raise.
 import { bytesEqual } from "./encoding.js";
 import { DecodeError, MempoolError, TxError } from "./errors.js";
 import type { verifyDomain } from "./signature.js";
@@ -20,6 +27,10 @@ export interface MempoolOptions {
   readonly maxNonceGap: number;
   /** Most txs one sender may hold, so one account cannot fill the pool for everyone. */
   readonly maxTxsPerSender: number;
+  /** Most txs held at once from unfunded senders (zero balance, not exempt); default MEMPOOL_DEFAULTS. */
+  readonly maxUnfundedTxs?: number;
+  /** Most txs one unfunded sender may hold; default MEMPOOL_DEFAULTS. */
+  readonly maxTxsPerUnfundedSender?: number;
 }
 
 export const MEMPOOL_DEFAULTS = {
@@ -27,6 +38,8 @@ export const MEMPOOL_DEFAULTS = {
   maxBytes: 64 * 1024 * 1024,
   maxNonceGap: 64,
   maxTxsPerSender: 256,
+  maxUnfundedTxs: 1_000,
+  maxTxsPerUnfundedSender: 4,
 } as const satisfies Omit<MempoolOptions, "chainId">;
 
 export interface MempoolDeps {
@@ -37,6 +50,8 @@ export interface MempoolDeps {
   readonly verify?: typeof verifyDomain;
   /** Called after each admission with the pool's new size (the driver wakes an idle primary). */
   readonly onAdded?: (poolSize: number) => void;
+  /** Senders never held to the unfunded quota even with a zero balance (the node: validators). */
+  readonly exempt?: (sender: string) => boolean;
 }
 
 /**
@@ -52,10 +67,12 @@ interface SenderQueue {
   readonly byNonce: Map<number, SignedTx>;
   /** Lowest pooled nonce, so a sweep for stale txs skips senders that have none. */
   minNonce: number;
+  /** Its txs count against the unfunded quota (cleared, never set again, once it is funded). */
+  unfunded: boolean;
 }
 
 export class Mempool {
-  private readonly options: MempoolOptions;
+  private readonly options: Required<MempoolOptions>;
   private readonly deps: MempoolDeps;
   // Insertion order is arrival order: `pending` lists from it oldest first.
   private readonly byId = new Map<string, SignedTx>();
@@ -63,6 +80,8 @@ export class Mempool {
   // round-robin order of `reap`. A sender with no txs left is deleted, so this stays bounded.
   private readonly bySender = new Map<string, SenderQueue>();
   private totalBytes = 0;
+  /** Pooled txs of senders marked unfunded. */
+  private unfundedTxs = 0;
   // Where the stale sweep resumes: a live Map iterator skips deleted senders and reaches new ones.
   private sweepCursor: Iterator<string> | null = null;
 
@@ -70,13 +89,18 @@ export class Mempool {
   readonly verified: { has(id: string): boolean } = { has: (id) => this.byId.has(id) };
 
   constructor(options: MempoolOptions, deps: MempoolDeps) {
-    for (const key of ["maxTxs", "maxBytes", "maxTxsPerSender"] as const) {
-      if (!Number.isSafeInteger(options[key]) || options[key] < 1) throw new RangeError(`mempool ${key} must be a positive integer`);
+    const full: Required<MempoolOptions> = {
+      maxUnfundedTxs: MEMPOOL_DEFAULTS.maxUnfundedTxs,
+      maxTxsPerUnfundedSender: MEMPOOL_DEFAULTS.maxTxsPerUnfundedSender,
+      ...options,
+    };
+    for (const key of ["maxTxs", "maxBytes", "maxTxsPerSender", "maxUnfundedTxs", "maxTxsPerUnfundedSender"] as const) {
+      if (!Number.isSafeInteger(full[key]) || full[key] < 1) throw new RangeError(`mempool ${key} must be a positive integer`);
     }
     if (!Number.isSafeInteger(options.maxNonceGap) || options.maxNonceGap < 0) {
       throw new RangeError("mempool maxNonceGap must be a non-negative integer");
     }
-    this.options = { ...options };
+    this.options = full;
     this.deps = deps;
   }
 
@@ -87,6 +111,11 @@ export class Mempool {
   /** Total canonical bytes of the pooled txs. */
   get bytes(): number {
     return this.totalBytes;
+  }
+
+  /** Pooled txs that count against the unfunded senders' quota. */
+  get unfunded(): number {
+    return this.unfundedTxs;
   }
 
   /** Number of distinct senders with pooled txs. */
@@ -137,7 +166,8 @@ export class Mempool {
     }
 
     const sender = tx.sender;
-    const next = readAccount(this.deps.state(), sender).nonce;
+    const account = readAccount(this.deps.state(), sender);
+    const next = account.nonce;
     if (tx.nonce < next) {
       throw new MempoolError("STALE_NONCE", `tx ${id} has nonce ${tx.nonce}, below the account's next nonce ${next}`, {
         id,
@@ -166,6 +196,17 @@ export class Mempool {
         holder: holder.id,
       });
     }
+    let unfunded = account.balance === 0n && this.deps.exempt?.(sender) !== true;
+    if (queue !== undefined) {
+      if (queue.unfunded && !unfunded) {
+        // Funded since its first tx arrived: its txs leave the quota.
+        queue.unfunded = false;
+        this.unfundedTxs -= queue.byNonce.size;
+      }
+      // A sender already counted as funded keeps that standing while it has txs pooled.
+      unfunded = queue.unfunded;
+    }
+    if (unfunded) this.checkUnfunded(tx, queue);
     this.checkRoom(tx, queue);
 
     try {
@@ -174,7 +215,7 @@ export class Mempool {
       throw refusal(err, id);
     }
 
-    this.insert(tx, queue);
+    this.insert(tx, queue, unfunded);
     this.deps.onAdded?.(this.byId.size);
     return tx;
   }
@@ -278,6 +319,7 @@ export class Mempool {
     this.byId.clear();
     this.bySender.clear();
     this.totalBytes = 0;
+    this.unfundedTxs = 0;
     this.sweepCursor = null;
   }
 
@@ -312,6 +354,25 @@ export class Mempool {
     return tx;
   }
 
+  private checkUnfunded(tx: SignedTx, queue: SenderQueue | undefined): void {
+    const { maxUnfundedTxs, maxTxsPerUnfundedSender } = this.options;
+    const held = queue?.byNonce.size ?? 0;
+    if (held >= maxTxsPerUnfundedSender) {
+      throw new MempoolError(
+        "UNFUNDED_QUOTA",
+        `tx ${tx.id}: sender ${tx.sender} holds no balance and already has ${held} txs pooled (limit ${maxTxsPerUnfundedSender} for unfunded senders)`,
+        { id: tx.id, reason: "SENDER_LIMIT", sender: tx.sender, limit: maxTxsPerUnfundedSender },
+      );
+    }
+    if (this.unfundedTxs >= maxUnfundedTxs) {
+      throw new MempoolError(
+        "UNFUNDED_QUOTA",
+        `tx ${tx.id}: sender ${tx.sender} holds no balance and the pool's ${maxUnfundedTxs} places for unfunded senders are taken`,
+        { id: tx.id, reason: "QUOTA", sender: tx.sender, limit: maxUnfundedTxs },
+      );
+    }
+  }
+
   private checkRoom(tx: SignedTx, queue: SenderQueue | undefined): void {
     const size = tx.bytes.length;
     const { maxTxs, maxBytes, maxTxsPerSender } = this.options;
@@ -336,10 +397,12 @@ export class Mempool {
     }
   }
 
-  private insert(tx: SignedTx, queue: SenderQueue | undefined): void {
+  private insert(tx: SignedTx, queue: SenderQueue | undefined, unfunded: boolean): void {
     if (queue === undefined) {
-      this.bySender.set(tx.sender, { byNonce: new Map([[tx.nonce, tx]]), minNonce: tx.nonce });
+      this.bySender.set(tx.sender, { byNonce: new Map([[tx.nonce, tx]]), minNonce: tx.nonce, unfunded });
+      if (unfunded) this.unfundedTxs++;
     } else {
+      if (queue.unfunded) this.unfundedTxs++;
       queue.byNonce.set(tx.nonce, tx);
       if (tx.nonce < queue.minNonce) queue.minNonce = tx.nonce;
     }
@@ -353,6 +416,7 @@ export class Mempool {
     const queue = this.bySender.get(tx.sender);
     if (queue === undefined) return;
     queue.byNonce.delete(tx.nonce);
+    if (queue.unfunded) this.unfundedTxs--;
     if (queue.byNonce.size === 0) {
       this.bySender.delete(tx.sender);
     } else if (tx.nonce === queue.minNonce) {

@@ -13,6 +13,8 @@ interface StartOptions {
   moniker?: string;
   p2pListen?: string;
   rpcListen?: string;
+  rpcCorsAllowedOrigins?: string[];
+  rpcAllowedHosts?: string[];
   metricsListen?: string;
   peers?: string[];
   observers?: string[];
@@ -55,6 +57,8 @@ function flagOverrides(o: StartOptions): Record<string, unknown> {
     "p2p.peers": o.peers,
     "p2p.observers": o.observers,
     "rpc.listen": o.rpcListen,
+    "rpc.cors_allowed_origins": o.rpcCorsAllowedOrigins,
+    "rpc.allowed_hosts": o.rpcAllowedHosts,
     "metrics.listen": o.metricsListen,
     "consensus.tick_ms": o.tickMs,
     "consensus.view_change_timeout_ticks": o.viewChangeTimeoutTicks,
@@ -129,6 +133,8 @@ export function startCommand(): Command {
     .option("--moniker <name>", "node name")
     .option("--p2p-listen <multiaddr>", "p2p listen address (/tcp/0 picks a free port)")
     .option("--rpc-listen <host:port>", "JSON-RPC listen address (port 0 picks a free port; empty disables)")
+    .option("--rpc-cors-allowed-origins <origins>", "comma-separated origins whose web pages may call the RPC; * allows any (default: localhost pages on any port)", parseList)
+    .option("--rpc-allowed-hosts <names>", "comma-separated Host names the RPC answers besides its bound address; * allows any (default: localhost, 127.0.0.1, ::1)", parseList)
     .option("--metrics-listen <host:port>", "serve Prometheus metrics at http://<host:port>/metrics (port 0 picks a free port; default off)")
     .option("--peers <multiaddrs>", "comma-separated peers to keep connected (replaces config's list)", parseList)
     .option("--observers <ids>", "comma-separated non-validator keys allowed to connect (replaces config's list)", parseList)

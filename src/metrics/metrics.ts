@@ -216,6 +216,7 @@ export class Metrics {
 /** The mempool's refusal codes (a closed label set; the Record keeps it in step with the type). */
 const MEMPOOL_CODE_SET: Readonly<Record<MempoolErrorCode, true>> = {
   MEMPOOL_FULL: true,
+  UNFUNDED_QUOTA: true,
   ALREADY_KNOWN: true,
   NONCE_TAKEN: true,
   STALE_NONCE: true,

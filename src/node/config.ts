@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { parse as parseToml, stringify as stringifyToml } from "smol-toml";
 import { z } from "zod";
 import { TriadError } from "../chain/index.js";
+import { DEFAULT_ALLOWED_HOSTS, DEFAULT_CORS_ALLOWED_ORIGINS, MAX_POLICY_ENTRIES } from "../rpc/origin-policy.js";
 
 const logLevel = z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]);
 const hexKey = z.string().regex(/^[0-9a-f]{64}$/, "must be a 32-byte public key in lower-case hex");
@@ -43,9 +44,22 @@ export const configSchema = z
         max_clients: z.number().int().min(1).max(10_000).default(100),
         /** Serve the unsafe_net_* fault-injection methods (CometBFT's rpc.unsafe). Test networks only. */
         unsafe: z.boolean().default(false),
+        /** Origins whose pages may call the RPC (HTTP and WebSocket); "*" allows any. `*` in an entry matches any run but "/". */
+        cors_allowed_origins: z.array(z.string().min(1).max(256)).max(MAX_POLICY_ENTRIES).default([...DEFAULT_CORS_ALLOWED_ORIGINS]),
+        /** Host header names accepted besides the bound address (against DNS rebinding); "*" allows any. */
+        allowed_hosts: z.array(z.string().min(1).max(256)).max(MAX_POLICY_ENTRIES).default([...DEFAULT_ALLOWED_HOSTS]),
       })
       .strict()
-      .default({ listen: "127.0.0.1:26657", max_body_bytes: 1024 * 1024, max_batch_length: 100, max_subscriptions_per_client: 10, max_clients: 100, unsafe: false }),
+      .default({
+        listen: "127.0.0.1:26657",
+        max_body_bytes: 1024 * 1024,
+        max_batch_length: 100,
+        max_subscriptions_per_client: 10,
+        max_clients: 100,
+        unsafe: false,
+        cors_allowed_origins: [...DEFAULT_CORS_ALLOWED_ORIGINS],
+        allowed_hosts: [...DEFAULT_ALLOWED_HOSTS],
+      }),
     consensus: z
       .object({
         /** Overrides of the genesis consensus timing (0 = use the genesis value). */
@@ -117,6 +131,8 @@ const ENV_KEYS: Readonly<Record<string, { path: string; type: "string" | "number
   TRIAD_P2P_PEERS: { path: "p2p.peers", type: "list" },
   TRIAD_P2P_OBSERVERS: { path: "p2p.observers", type: "list" },
   TRIAD_RPC_LISTEN: { path: "rpc.listen", type: "string" },
+  TRIAD_RPC_CORS_ALLOWED_ORIGINS: { path: "rpc.cors_allowed_origins", type: "list" },
+  TRIAD_RPC_ALLOWED_HOSTS: { path: "rpc.allowed_hosts", type: "list" },
   TRIAD_METRICS_LISTEN: { path: "metrics.listen", type: "string" },
   TRIAD_TICK_MS: { path: "consensus.tick_ms", type: "number" },
   TRIAD_VIEW_CHANGE_TIMEOUT_TICKS: { path: "consensus.view_change_timeout_ticks", type: "number" },

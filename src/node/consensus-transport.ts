@@ -14,6 +14,7 @@ import type { PeerHead, SealedBlock, Transport } from "../driver/index.js";
 import { ANY_PEER, checkConsensusData, P2PError, TxRelay, type AllowList, type ConsensusCheck, type P2PHost, type TxRelayStats } from "../p2p/index.js";
 import { classifyRejection, type Metrics } from "../metrics/index.js";
 import { consensusFrameGuard } from "./consensus-frame-guard.js";
+import { linkAbort } from "../linked-abort.js";
 import type { Logger } from "./logger.js";
 
 export function consensusStreamProtocol(chainId: string): string {
@@ -169,9 +170,9 @@ export class ConsensusTransport implements Transport {
     let rateLimited = false;
     for (const peer of order) {
       if (this.stopping.signal.aborted) return [];
+      const link = linkAbort([this.stopping.signal], this.fetchTimeoutMs);
       try {
-        const signal = AbortSignal.any([this.stopping.signal, AbortSignal.timeout(this.fetchTimeoutMs)]);
-        const blocks = await host.fetchBlocks(peer, fromHeight, count, signal);
+        const blocks = await host.fetchBlocks(peer, fromHeight, count, link.signal);
         if (blocks.length > 0) return blocks;
       } catch (err) {
         if (err instanceof P2PError && err.code === "RATE_LIMITED") {
@@ -180,6 +181,8 @@ export class ConsensusTransport implements Transport {
         }
         lastError = err;
         this.log.debug({ peer, fromHeight, err: (err as Error).message }, "block fetch from a peer failed");
+      } finally {
+        link.done();
       }
     }
     if (rateLimited) return "rate-limited";
@@ -192,8 +195,12 @@ export class ConsensusTransport implements Transport {
     if (!host.running || this.stopping.signal.aborted) return [];
     const answers = await Promise.allSettled(
       host.connectedPeers().map(async (peer) => {
-        const signal = AbortSignal.any([this.stopping.signal, AbortSignal.timeout(this.statusTimeoutMs)]);
-        return { peer, height: (await host.status(peer, signal)).height };
+        const link = linkAbort([this.stopping.signal], this.statusTimeoutMs);
+        try {
+          return { peer, height: (await host.status(peer, link.signal)).height };
+        } finally {
+          link.done();
+        }
       }),
     );
     return answers.flatMap((a) => (a.status === "fulfilled" ? [a.value] : []));

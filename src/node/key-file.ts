@@ -1,15 +1,17 @@
 // A validator's or account's ed25519 key on disk: JSON holding the public key and the 32-byte
 // seed. The file is created owner-only and never silently replaced, because losing or leaking
 // a validator key is not recoverable. Reading checks that the two keys belong together, so a
-// hand-edited or truncated file fails at startup rather than at the first signature.
-import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+// hand-edited or truncated file fails at startup rather than at the first signature. Reading
+// also refuses a file that group or others may read or write, as ssh does with private keys:
+// such a key may already have leaked, and loading it silently hides that.
+import { chmod, mkdir, open, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { z } from "zod";
 import { bytesEqual, fromHex, toHex } from "../chain/encoding.js";
 import { TriadError } from "../chain/errors.js";
 import { keyPairFromSecret, type KeyPair } from "../chain/keys.js";
 
-export type KeyFileErrorCode = "KEY_FILE_EXISTS" | "KEY_FILE_UNREADABLE" | "KEY_FILE_INVALID" | "KEY_MISMATCH";
+export type KeyFileErrorCode = "KEY_FILE_EXISTS" | "KEY_FILE_UNREADABLE" | "KEY_FILE_INVALID" | "KEY_MISMATCH" | "KEY_FILE_PERMISSIONS";
 export class KeyFileError extends TriadError<KeyFileErrorCode> {}
 
 const hex32 = z.string().regex(/^[0-9a-f]{64}$/, "must be 32 bytes in lower-case hex");
@@ -65,11 +67,39 @@ export async function writeKeyFile(path: string, pair: KeyPair, options: WriteKe
   await chmod(path, 0o600);
 }
 
+/** Permission bits that must be clear on a key file: any access by group or others. */
+export const KEY_FILE_FORBIDDEN_MODE = 0o077;
+
+/**
+ * Refuse a key file whose mode lets group or others read or write it. On Windows the mode bits
+ * are synthesised from the read-only flag (a plain file reads as 0o666), so there is nothing to
+ * check and the check is skipped; access there is governed by ACLs.
+ */
+export function checkKeyFileMode(path: string, mode: number, platform: NodeJS.Platform = process.platform): void {
+  if (platform === "win32") return;
+  const extra = mode & KEY_FILE_FORBIDDEN_MODE;
+  if (extra === 0) return;
+  const octal = (mode & 0o777).toString(8).padStart(3, "0");
+  throw new KeyFileError(
+    "KEY_FILE_PERMISSIONS",
+    `key file ${path}: permissions 0${octal} are too open (group or others may access it); the key may have leaked. Run \`chmod 600 ${path}\` and start again`,
+    { path, mode: `0${octal}` },
+  );
+}
+
 export async function readKeyFile(path: string): Promise<KeyFile> {
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    // One open file for the check and the read, so the file checked is the file read.
+    const handle = await open(path, "r");
+    try {
+      checkKeyFileMode(path, (await handle.stat()).mode);
+      text = await handle.readFile("utf8");
+    } finally {
+      await handle.close();
+    }
   } catch (err) {
+    if (err instanceof KeyFileError) throw err;
     const e = err as NodeJS.ErrnoException;
     const reason = e.code === "ENOENT" ? "no such file" : e.code === "EACCES" ? "permission denied" : e.code === "EISDIR" ? "it is a directory" : e.message;
     throw new KeyFileError("KEY_FILE_UNREADABLE", `key file ${path}: cannot read it (${reason})`, { path, cause: e.code });

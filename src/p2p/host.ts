@@ -16,6 +16,7 @@ import type { Logger } from "pino";
 import { keyPairFromSecret, toHex, type ChainHead, type ValidatorId } from "../chain/index.js";
 import type { ConsensusMessage } from "../consensus/messages.js";
 import type { Metrics } from "../metrics/index.js";
+import { linkAbort } from "../linked-abort.js";
 import { P2PError } from "./errors.js";
 import type { FaultLayer } from "./fault-layer.js";
 import { createConnectionGater, isPeerAllowed, type AllowList } from "./gater.js";
@@ -505,14 +506,17 @@ export class P2PHost {
       if (!isPeerAllowed(this.allowed, peer.id) || !this.backoff.due(key)) continue;
       this.dialing.add(key);
       this.redialAttempts++;
-      const signal = AbortSignal.any([this.stopping.signal, AbortSignal.timeout(this.opts.dialTimeoutMs)]);
+      const link = linkAbort([this.stopping.signal], this.opts.dialTimeoutMs);
       this.remember(peer)
-        .then(async () => node.dial(peer.id, { signal }))
+        .then(async () => node.dial(peer.id, { signal: link.signal }))
         .catch((err: unknown) => {
           this.backoff.dialFailed(key);
           this.log.debug({ peer: tryValidatorIdFromPeerId(peer.id), err: (err as Error).message, ...this.backoff.describe(key) }, "redial failed");
         })
-        .finally(() => this.dialing.delete(key));
+        .finally(() => {
+          link.done();
+          this.dialing.delete(key);
+        });
     }
   }
 

@@ -34,6 +34,7 @@ import {
 import { SYNC_RATE_LIMIT_DEFAULTS, SyncRateLimiter, type SyncGrant, type SyncRateLimitOptions } from "./sync-rate-limit.js";
 import { ownedBytes } from "./wire-bytes.js";
 import type { Metrics } from "../metrics/index.js";
+import { linkAbort } from "../linked-abort.js";
 
 export function syncProtocol(chainId: string): string {
   return `/triad/${chainId}/sync/1`;
@@ -197,13 +198,13 @@ export class SyncProtocol {
     if (this.isCut(peerId)) {
       throw new P2PError("UNREACHABLE", `${peerId.toString()} is blocked by an injected fault`, { peer: peerId.toString(), cause: "fault" });
     }
-    const signals = [this.stopping.signal, AbortSignal.timeout(this.opts.requestTimeoutMs)];
-    if (callerSignal !== undefined) signals.push(callerSignal);
-    const signal = AbortSignal.any(signals);
+    const link = linkAbort([this.stopping.signal, callerSignal], this.opts.requestTimeoutMs);
+    const signal = link.signal;
     let stream: Stream;
     try {
       stream = await this.deps.libp2p.dialProtocol(peerId, this.protocol, { signal });
     } catch (err) {
+      link.done();
       if (signal.aborted) throw aborted(signal, err);
       throw new P2PError("UNREACHABLE", `cannot open ${this.protocol} to ${peerId.toString()}: ${(err as Error).message}`, {
         peer: peerId.toString(),
@@ -240,6 +241,8 @@ export class SyncProtocol {
       const failure = this.classify(err, signal, peerId);
       if (failure.code === "BAD_RESPONSE") this.deps.metrics?.messageRejected("sync-blocks", "malformed");
       throw failure;
+    } finally {
+      link.done();
     }
   }
 
@@ -282,7 +285,8 @@ export class SyncProtocol {
       stream.abort(new Error("peer not allowed"));
       return;
     }
-    const signal = AbortSignal.any([this.stopping.signal, AbortSignal.timeout(this.opts.requestTimeoutMs)]);
+    const link = linkAbort([this.stopping.signal], this.opts.requestTimeoutMs);
+    const signal = link.signal;
     const lp = lpStream(stream, { maxDataLength: MAX_SYNC_REQUEST_BYTES });
     let grant: SyncGrant | null = null;
     const served = { blocks: 0, charged: 0 };
@@ -330,6 +334,7 @@ export class SyncProtocol {
       stream.abort(err instanceof Error ? err : new Error(String(err)));
     } finally {
       releaseGrant();
+      link.done();
     }
   }
 

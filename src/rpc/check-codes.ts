@@ -17,6 +17,8 @@ export const CHECK_TX_CODES = {
   MEMPOOL_FULL: 19,
   /** Never returned: a resubmission answers code 0 with status "known". */
   ALREADY_KNOWN: 20,
+  /** The sender holds no balance and the pool's share for such senders (or its own) is taken. */
+  UNFUNDED_QUOTA: 21,
 } as const satisfies Record<MempoolErrorCode, number>;
 
 /** A refusal whose code this table does not know yet (a newer node). */

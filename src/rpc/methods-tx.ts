@@ -13,6 +13,7 @@ import { refuseWhileSyncing, type MethodContext, type MethodDef, type RpcEnv } f
 import type { SubmitResult, TxQuery } from "./node-api.js";
 import { bytesString, checkPage, optionalBool, optionalEnum, optionalInt, paging, requiredBytes, requiredHash, hashString, type Params } from "./params.js";
 import { parseQuery } from "./query.js";
+import { linkAbort } from "../linked-abort.js";
 import type {
   BroadcastTriadJson,
   ResultBroadcastTx,
@@ -117,14 +118,13 @@ async function broadcastCommit(p: Params, ctx: MethodContext): Promise<ResultBro
     const o = await submit(env, bytes, false);
     const check = checkTxJson(o);
     if (!o.ok) return { check_tx: check, tx_result: {}, hash: o.id.toUpperCase(), height: "0", triad: o.triad };
-    const timeout = AbortSignal.timeout(env.limits.commitTimeoutMs);
-    const signal = AbortSignal.any([ctx.signal, timeout]);
+    const link = linkAbort([ctx.signal], env.limits.commitTimeoutMs);
     let loc;
     try {
       // Also covers "committed": the node resolves at once for a tx already in a block.
-      loc = await env.api.waitForTx(o.id, signal);
+      loc = await env.api.waitForTx(o.id, link.signal);
     } catch (err) {
-      if (timeout.aborted) {
+      if (link.timedOut) {
         throw new RpcError("TIMEOUT", {
           reason: "timed out waiting for the tx to be included in a block; it may still be; poll `tx`",
           hash: o.id.toUpperCase(),
@@ -133,6 +133,8 @@ async function broadcastCommit(p: Params, ctx: MethodContext): Promise<ResultBro
       }
       if (ctx.signal.aborted) throw new RpcError("INTERNAL", { reason: "request cancelled (client gone or server stopping)" });
       throw err;
+    } finally {
+      link.done();
     }
     return {
       check_tx: check,

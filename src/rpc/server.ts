@@ -16,6 +16,7 @@ import type { MethodContext, MethodDef, RequestId, RpcEnv, RpcLimits } from "./m
 import { allMethods } from "./methods.js";
 import type { NetFaultControl } from "./methods-unsafe.js";
 import type { NodeApi } from "./node-api.js";
+import { DEFAULT_ALLOWED_HOSTS, DEFAULT_CORS_ALLOWED_ORIGINS, OriginPolicy } from "./origin-policy.js";
 import { namedParams } from "./params.js";
 import { EventHub, WsClient, wsMethods } from "./subscriptions.js";
 import { serveMessages } from "./ws-messages.js";
@@ -49,6 +50,10 @@ export interface RpcServerOptions {
   readonly wsPingIntervalMs?: number;
   /** Open TCP connections (HTTP and WebSocket). Default 1000. */
   readonly maxConnections?: number;
+  /** Origins a browser page may call from ("*": any). Default: localhost pages on any port. */
+  readonly corsAllowedOrigins?: readonly string[];
+  /** Host header names accepted ("*": any), besides the bound address. Default: loopback names. */
+  readonly allowedHosts?: readonly string[];
 }
 
 export interface RpcServerDeps {
@@ -128,6 +133,7 @@ export class RpcServer {
   private bound: RpcAddress | null = null;
   private readonly awaitingPong = new WeakSet<WebSocket>();
   private readonly signal: AbortSignal | undefined;
+  private readonly policy: OriginPolicy;
 
   constructor(
     private readonly options: RpcServerOptions,
@@ -153,6 +159,7 @@ export class RpcServer {
     }
     this.host = options.host ?? "127.0.0.1";
     this.port = options.port ?? 26657;
+    this.policy = new OriginPolicy(options.corsAllowedOrigins ?? DEFAULT_CORS_ALLOWED_ORIGINS, options.allowedHosts ?? DEFAULT_ALLOWED_HOSTS, this.host);
     this.enabled = options.enabledMethods === undefined ? null : new Set(options.enabledMethods);
     this.logger = deps.logger.child({ module: "rpc" });
     this.env = {
@@ -314,6 +321,7 @@ export class RpcServer {
   // ---- HTTP ----
 
   private onHttpRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (!this.policy.admitHttp(req, res, this.logger)) return;
     const controller = new AbortController();
     this.inFlight.add(controller);
     // The client going away cancels what it waits for (broadcast_tx_commit).
@@ -378,6 +386,8 @@ export class RpcServer {
     };
     if (url.pathname !== "/websocket") return refuse("404 Not Found", null);
     if (this.http === null) return refuse("503 Service Unavailable", null);
+    const forbidden = this.policy.refusal(req, this.logger);
+    if (forbidden !== null) return refuse("403 Forbidden", forbidden);
     if (this.wsClients.size >= this.limits.maxClients) {
       this.logger.debug({ clients: this.wsClients.size }, "refusing a WebSocket client: at the limit");
       return refuse("503 Service Unavailable", new RpcError("TOO_MANY", { reason: `at most ${this.limits.maxClients} WebSocket clients`, limit: this.limits.maxClients }));

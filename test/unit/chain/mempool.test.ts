@@ -440,3 +440,83 @@ describe("Mempool removeIncluded and clear", () => {
     expect(pool.add(a0).id).toBe(a0.id);
   });
 });
+
+describe("Mempool unfunded senders (issue 11: anyone could fill the pool for free)", () => {
+  const kvPut = (k: Signer, nonce: number): SignedTx => {
+    const unsigned: UnsignedTx = { chainId: CHAIN_ID, from: k.publicKey, nonce, kind: "kv.put", payload: kvPutKind.encode({ key: `k${nonce}`, value: new Uint8Array(8) }) };
+    return decodeSignedTx(encodeSignedTx(unsigned, k.signDomain("tx", CHAIN_ID, txSigningPayload(unsigned))));
+  };
+  const fresh = (n: number, tag: string): Signer[] => Array.from({ length: n }, (_, i) => new Signer(sha256(utf8(`${tag}-${i}`))));
+
+  it("a flood from fresh unfunded keys fills only its quota; funded accounts still get in", () => {
+    const { pool } = setup({ maxTxs: 200, maxUnfundedTxs: 50 });
+    const flood = fresh(300, "flood");
+    let admitted = 0;
+    for (const k of flood) {
+      try {
+        pool.add(kvPut(k, 0));
+        admitted++;
+      } catch (err) {
+        expect(err).toBeInstanceOf(MempoolError);
+        expect((err as MempoolError).code).toBe("UNFUNDED_QUOTA");
+        expect((err as MempoolError).details).toMatchObject({ reason: "QUOTA", limit: 50 });
+      }
+    }
+    expect(admitted).toBe(50);
+    expect(pool.unfunded).toBe(50);
+    refused(pool, "UNFUNDED_QUOTA", () => pool.add(kvPut(flood[299]!, 0)));
+    // Every funded account gets in, up to the pool's own limits.
+    for (const k of keys) for (let n = 0; n < 10; n++) pool.add(transfer(k, n));
+    expect(pool.size).toBe(90);
+    expect(pool.unfunded).toBe(50);
+  });
+
+  it("caps each unfunded sender, and frees its places as its txs leave", () => {
+    const { pool, holder } = setup({ maxTxsPerUnfundedSender: 2 });
+    const [k] = fresh(1, "one") as [Signer];
+    const t0 = pool.add(kvPut(k, 0));
+    pool.add(kvPut(k, 1));
+    const err = refused(pool, "UNFUNDED_QUOTA", () => pool.add(kvPut(k, 2)));
+    expect(err.details).toMatchObject({ reason: "SENDER_LIMIT", sender: k.id, limit: 2 });
+    expect(pool.unfunded).toBe(2);
+    // The block with its nonce 0 leaves it with nonce 1 and still no balance.
+    holder.state = ChainState.fromEntries([[accountKey(k.id), encodeAccount({ balance: 0n, nonce: 1 })]]);
+    pool.removeIncluded([t0]);
+    expect(pool.unfunded).toBe(1);
+    pool.add(kvPut(k, 2));
+    expect(pool.unfunded).toBe(2);
+    pool.clear();
+    expect(pool.unfunded).toBe(0);
+  });
+
+  it("a sender funded since its first tx leaves the quota", () => {
+    const { pool, holder } = setup({ maxUnfundedTxs: 1 });
+    const [a, b] = fresh(2, "later") as [Signer, Signer];
+    pool.add(kvPut(a, 0));
+    refused(pool, "UNFUNDED_QUOTA", () => pool.add(kvPut(b, 0)));
+    holder.state = ChainState.fromEntries([[accountKey(a.id), encodeAccount({ balance: 5n, nonce: 0 })]]);
+    pool.add(kvPut(a, 1)); // funded now: moves out, and may hold up to maxTxsPerSender
+    expect(pool.unfunded).toBe(0);
+    for (let n = 2; n < 10; n++) pool.add(kvPut(a, n));
+    pool.add(kvPut(b, 0));
+    expect(pool.unfunded).toBe(1);
+    expect(pool.size).toBe(11);
+  });
+
+  it("exempt senders (the node's validators) are never held to the quota", () => {
+    const [validator, stranger] = fresh(2, "exempt") as [Signer, Signer];
+    const pool = new Mempool(
+      { chainId: CHAIN_ID, ...MEMPOOL_DEFAULTS, maxUnfundedTxs: 1, maxTxsPerUnfundedSender: 1 },
+      { registry, state: () => fundedState(), exempt: (s) => s === validator.id },
+    );
+    pool.add(kvPut(stranger, 0));
+    for (let n = 0; n < 5; n++) pool.add(kvPut(validator, n));
+    expect(pool.unfunded).toBe(1);
+    expect(pool.size).toBe(6);
+  });
+
+  it("rejects nonsensical unfunded limits", () => {
+    expect(() => setup({ maxUnfundedTxs: 0 })).toThrow(RangeError);
+    expect(() => setup({ maxTxsPerUnfundedSender: 1.5 })).toThrow(RangeError);
+  });
+});

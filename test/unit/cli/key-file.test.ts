@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { toHex } from "../../../src/chain/encoding.js";
 import { devKeyPair } from "../../../src/chain/keys.js";
-import { KeyFileError, parseKeyFile, readKeyFile, writeKeyFile } from "../../../src/node/key-file.js";
+import { checkKeyFileMode, KeyFileError, parseKeyFile, readKeyFile, writeKeyFile } from "../../../src/node/key-file.js";
 import { tempDir } from "./run-cli.js";
 
 const tmp = tempDir();
@@ -63,6 +63,41 @@ describe("key files", () => {
     expect(() => parseKeyFile(JSON.stringify({ ...good, type: "secp256k1" }), "k.json")).toThrow(/^key file k\.json: type: /);
     expect(() => parseKeyFile(JSON.stringify({ ...good, extra: 1 }), "k.json")).toThrow(/^key file k\.json: /);
     expect(codeOf(() => parseKeyFile(JSON.stringify({ ...good, publicKey: undefined }), "k.json"))).toBe("KEY_FILE_INVALID");
+  });
+
+  it("refuses a key file that group or others may read or write, saying how to fix it (as ssh does)", async () => {
+    for (const mode of [0o644, 0o640, 0o604, 0o660, 0o606, 0o620, 0o602, 0o666]) {
+      const path = join(tmp.dir, `open-${mode.toString(8)}.json`);
+      await writeKeyFile(path, pair, { force: true });
+      chmodSync(path, mode);
+      const err = await readKeyFile(path).then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(KeyFileError);
+      expect(err).toMatchObject({ code: "KEY_FILE_PERMISSIONS", details: { path, mode: `0${mode.toString(8)}` } });
+      expect((err as Error).message).toContain(`chmod 600 ${path}`);
+      chmodSync(path, 0o600);
+      expect((await readKeyFile(path)).pair).toEqual(pair);
+    }
+    const readOnly = join(tmp.dir, "read-only.json");
+    await writeKeyFile(readOnly, pair);
+    chmodSync(readOnly, 0o400);
+    expect((await readKeyFile(readOnly)).pair).toEqual(pair);
+  });
+
+  it("skips the mode check on Windows, where modes do not exist", () => {
+    expect(() => checkKeyFileMode("k.json", 0o100666, "win32")).not.toThrow();
+    expect(() => checkKeyFileMode("k.json", 0o100666, "linux")).toThrow(/chmod 600 k\.json/);
+    expect(() => checkKeyFileMode("k.json", 0o100600, "darwin")).not.toThrow();
+  });
+
+  it("writes owner-only files even under a permissive umask", async () => {
+    const old = process.umask(0);
+    try {
+      const path = join(tmp.dir, "umask.json");
+      await writeKeyFile(path, pair);
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+    } finally {
+      process.umask(old);
+    }
   });
 
   it("names a missing file", async () => {
