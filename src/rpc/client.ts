@@ -109,6 +109,13 @@ function toKeyPair(key: SigningKey): KeyPair {
   return key instanceof Uint8Array ? keyPairFromSecret(key) : key;
 }
 
+/** fetch's error when the connection was reset or closed before any response arrived. */
+function isStaleSocket(err: unknown): boolean {
+  const cause = err instanceof Error ? (err.cause as { code?: unknown } | undefined) : undefined;
+  const code = typeof cause?.code === "string" ? cause.code : "";
+  return err instanceof TypeError && ["ECONNRESET", "EPIPE", "UND_ERR_SOCKET"].includes(code);
+}
+
 function toBase64(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
 }
@@ -135,12 +142,24 @@ export class TriadClient {
   /** Any method by name; throws TriadRpcError with the node's error code. */
   async call<T = unknown>(method: string, params: Record<string, unknown> = {}): Promise<T> {
     const id = this.nextId++;
-    const response = await this.fetchImpl(this.url, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...this.options.headers },
-      body: JSON.stringify({ jsonrpc: "2.0", id, method, params }),
-      signal: AbortSignal.timeout(this.timeoutMs),
-    });
+    const post = (): Promise<Response> =>
+      this.fetchImpl(this.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...this.options.headers },
+        body: JSON.stringify({ jsonrpc: "2.0", id, method, params }),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    let response: Response;
+    try {
+      response = await post();
+    } catch (err) {
+      // A pooled keep-alive socket the node closed as idle just as this request went out: the
+      // request never reached the node, so sending it once more on a fresh socket is safe. fetch
+      // retries only idempotent methods by itself, and JSON-RPC is POST. Broadcasts are left
+      // alone: the caller decides whether to resend a tx.
+      if (!isStaleSocket(err) || method.startsWith("broadcast_tx")) throw err;
+      response = await post();
+    }
     const text = await response.text();
     let reply: JsonRpcReply;
     try {

@@ -112,3 +112,50 @@ describe("TriadClient", () => {
     await expect.poll(() => closed?.message).toMatch(/1001/);
   });
 });
+
+describe("TriadClient over a connection the node resets", () => {
+  // A raw server that resets (RST) the first connection as soon as a request arrives, as a node
+  // does when a pooled keep-alive socket it closed as idle is reused, and answers on the next.
+  async function resettingServer(): Promise<{ url: string; connections: () => number; close: () => Promise<void> }> {
+    const { createServer } = await import("node:net");
+    let seen = 0;
+    const server = createServer((socket) => {
+      const n = ++seen;
+      socket.once("data", () => {
+        if (n === 1) {
+          socket.resetAndDestroy();
+          return;
+        }
+        const body = JSON.stringify({ jsonrpc: "2.0", id: 1, result: { ok: true } });
+        socket.end(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as { port: number };
+    return { url: `http://127.0.0.1:${port}`, connections: () => seen, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  }
+
+  it("sends a read once more on a fresh connection", async () => {
+    const s = await resettingServer();
+    const client = new TriadClient({ url: s.url });
+    try {
+      expect(await client.call("status")).toEqual({ ok: true });
+      expect(s.connections()).toBe(2);
+    } finally {
+      await client.close();
+      await s.close();
+    }
+  });
+
+  it("leaves a broadcast to the caller", async () => {
+    const s = await resettingServer();
+    const client = new TriadClient({ url: s.url });
+    try {
+      await expect(client.call("broadcast_tx_sync", { tx: "" })).rejects.toThrow(TypeError);
+      expect(s.connections()).toBe(1);
+    } finally {
+      await client.close();
+      await s.close();
+    }
+  });
+});
