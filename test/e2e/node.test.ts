@@ -266,7 +266,9 @@ describe("a 4-validator PoA network of triad processes", () => {
     // It holds the tx committed while it was down.
     expect((await victim.client().tx(whileDown.id)).tx_result.code).toBe(0);
 
-    // And it takes part again: a tx sent through it commits everywhere.
+    // And it takes part again: a tx sent through it commits everywhere. Its RPC refuses txs while
+    // it still counts itself catching up (the network moved on while it fetched `target`).
+    await pollFor("the restarted validator to be caught up", async () => ((await victim.client().status()).sync_info.catching_up ? undefined : true), 90_000, 200);
     const after = await victim.client().transfer({ key: account(2), to: accountId(1), amount: 4 });
     expect((await victim.client().broadcast(after, "sync")).code).toBe(0);
     const h = await Promise.all(clients().map((c) => waitForTx(c, after.id)));
