@@ -244,7 +244,7 @@ describe("a 4-validator PoA network of triad processes", () => {
     expect(Number(result.height)).toBeGreaterThan(0);
     expect(result.tx_result.code).toBe(0);
     expect(BigInt((await node.client().account(to)).balance)).toBe(before + 5n);
-  });
+  }, 180_000);
 
   it("a validator killed with SIGKILL restarts from its database, catches up, and the network keeps committing", async () => {
     const victim = nodes[2]!;
@@ -281,5 +281,5 @@ describe("a 4-validator PoA network of triad processes", () => {
     };
     const base = await proposed();
     await pollFor("a block proposed by the restarted validator", async () => ((await proposed()) > base ? true : undefined), 60_000, 300);
-  });
+  }, 240_000);
 });
