@@ -158,11 +158,30 @@ function newReport(name: string, honest: boolean, height: number | null, error?:
 }
 
 /** Blocks min..max of one node, as several calls if the node answers short ranges. */
+/** Reads of one range before a timeout counts as the node's failure. */
+const READ_ATTEMPTS = 3;
+
+/**
+ * One read, tried again when it timed out: a node busy catching up after a chaos run can take
+ * longer than the per-call timeout to serve a page of full blocks, and that says nothing about
+ * its chain. Any other error (a refusal, a bad answer) counts at once.
+ */
+async function blocksWithRetry(source: ChainSource, min: number, max: number): Promise<readonly TriadBlockJson[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await source.blocks(min, max);
+    } catch (err) {
+      const timedOut = err instanceof Error && (err.name === "TimeoutError" || /timeout/i.test(err.message));
+      if (!timedOut || attempt >= READ_ATTEMPTS) throw err;
+    }
+  }
+}
+
 async function fetchRange(source: ChainSource, min: number, max: number): Promise<readonly TriadBlockJson[]> {
   const out: TriadBlockJson[] = [];
   let next = min;
   while (next <= max) {
-    const got = await source.blocks(next, max);
+    const got = await blocksWithRetry(source, next, max);
     if (got.length === 0) break;
     for (const b of got) {
       if (b.height !== next || next > max) throw new Error(`asked for blocks ${next}..${max}, got height ${b.height}`);

@@ -53,6 +53,23 @@ class DownSource implements ChainSource {
   }
 }
 
+/** Times out its first `timeouts` block reads (a node busy catching up), then serves. */
+class SlowSource extends MemorySource {
+  constructor(
+    node: FakeNode,
+    private timeouts: number,
+  ) {
+    super(node);
+  }
+  override async blocks(min: number, max: number): Promise<readonly TriadBlockJson[]> {
+    if (this.timeouts > 0) {
+      this.timeouts--;
+      throw new DOMException("The operation was aborted due to timeout", "TimeoutError");
+    }
+    return super.blocks(min, max);
+  }
+}
+
 /** A chain of `n` blocks; `txsAt(h)` gives block h's txs (default none). */
 function chain(n: number, txsAt: (h: number) => ReturnType<typeof transferTx>[] = () => []): FakeNode {
   const node = new FakeNode();
@@ -190,6 +207,14 @@ describe("checkNetwork", () => {
     expect(allowed.nodes[1]!.verdict).toBe("down");
     const byz = await checkNetwork([...targets(new MemorySource(base)), { name: "byz", rpc: new DownSource(), honest: false }]);
     expect(byz.ok).toBe(true);
+  });
+
+  it("reads a range again after a timeout, and fails a node that keeps timing out", async () => {
+    const slow = await checkNetwork(targets(new MemorySource(base), new SlowSource(base, 2)), { concurrency: 1 });
+    expect(slow.ok).toBe(true);
+    const stuck = await checkNetwork(targets(new MemorySource(base), new SlowSource(base, 3)), { concurrency: 1 });
+    expect(stuck.ok).toBe(false);
+    expect(stuck.problems).toEqual(["node-1: cannot read blocks from 1: The operation was aborted due to timeout"]);
   });
 
   it("checks up to the lowest honest head; a Byzantine node ahead or behind does not move it", async () => {
