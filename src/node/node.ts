@@ -40,6 +40,7 @@ import { TriadNodeApi } from "./node-api.js";
 import { removeNodeInfo, writeNodeInfo, type NodeInfo } from "./node-info.js";
 import { PeerAdmission, peerKeysOf } from "./peer-admission.js";
 import { RecentTxIndex } from "./tx-index.js";
+import { armFailPointsFromEnv } from "../fail-points.js";
 
 export interface TriadNodeOptions {
   /** The node's home directory (config/, data/). */
@@ -172,6 +173,9 @@ export class TriadNode {
     const chainId = genesis.chainId;
     const logger = this.deps.logger;
     const clock = this.deps.clock ?? { now: () => Date.now() };
+    // Crash tests only: an unknown name stops the start here (a typo must not crash nowhere).
+    const failPoints = armFailPointsFromEnv();
+    if (failPoints.length > 0) this.log.warn({ failPoints }, "fail points armed: this node kills itself on purpose (crash tests)");
     await mkdir(paths.data, { recursive: true, mode: 0o700 });
     // A file left by a killed process must not pass for this one's.
     await removeNodeInfo(paths.data);
