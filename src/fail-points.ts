@@ -6,8 +6,8 @@
 //
 // dies at the 3rd pass through `vote.after-sync` (or the 1st through `sync.mid-batch`, whichever
 // comes first). Before dying it appends one JSON line to TRIAD_FAIL_POINTS_LOG (when set): the
-// point, the hit count and the height of the last block this process appended, so a test can
-// check that no appended block was lost across the crash.
+// point, the hit count and the store's head height; each start appends the height it opened at,
+// so a test can check that no appended block was lost across the crash.
 //
 // Armed only by `armFailPoints` (the `start` command passes the variable): the simulator and
 // library users never arm them, and unarmed each call costs one branch. Unknown names in the
@@ -52,7 +52,7 @@ export interface FailPointCrash {
   readonly point: FailPointName;
   readonly hit: number;
   readonly pid: number;
-  /** Height of the last block this process appended (-1: none). */
+  /** Head height of the store when it died: the last block appended, or the head found at open (-1: not open). */
   readonly appendedHeight: number;
   readonly detail?: number;
 }
@@ -106,6 +106,15 @@ export function armFailPointsFromEnv(env: NodeJS.ProcessEnv = process.env): Fail
 /** The block store tells the crash record how far this process got. */
 export function noteAppended(height: number): void {
   appendedHeight = height;
+}
+
+/**
+ * The node opened its store at `height`: logged (when a crash log is named, armed or not) so a
+ * test can check that a restart never comes back below the height the crash left on disk.
+ */
+export function noteOpened(height: number): void {
+  appendedHeight = height;
+  if (logFile !== null) appendFileSync(logFile, `${JSON.stringify({ opened: height, pid: process.pid })}\n`);
 }
 
 /** A boundary: dies here when this point is armed and this is its chosen hit. */
