@@ -89,6 +89,11 @@ export class CrashNetwork {
     return proc?.exited() ?? Promise.resolve({ code: null, signal: null });
   }
 
+  /** SIGTERM: a clean stop (LevelDB closed). */
+  async stop(name: string): Promise<void> {
+    await this.procs.get(name)?.stop(10_000);
+  }
+
   async stopAll(): Promise<void> {
     await Promise.all([...this.procs.values()].map((p) => p.stop(5_000)));
   }
