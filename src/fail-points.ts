@@ -16,6 +16,7 @@
 // Cross-cutting on purpose (store, driver and node all have boundaries), so it lives beside
 // linked-abort.ts rather than in any one module.
 import { appendFileSync, writeSync } from "node:fs";
+import { TriadError } from "./chain/errors.js";
 
 /** Every fail point, where it sits, and what a crash there tests. */
 export const FAIL_POINTS = {
@@ -36,16 +37,8 @@ export const FAIL_POINT_NAMES = Object.keys(FAIL_POINTS) as FailPointName[];
 export const FAIL_POINTS_ENV = "TRIAD_FAIL_POINTS";
 export const FAIL_POINTS_LOG_ENV = "TRIAD_FAIL_POINTS_LOG";
 
-export class FailPointError extends Error {
-  constructor(
-    readonly code: "UNKNOWN_FAIL_POINT" | "BAD_FAIL_POINT",
-    message: string,
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message);
-    this.name = "FailPointError";
-  }
-}
+/** A typo or malformed entry in TRIAD_FAIL_POINTS: the start stops (the CLI prints the message). */
+export class FailPointError extends TriadError<"UNKNOWN_FAIL_POINT" | "BAD_FAIL_POINT"> {}
 
 /** What a crash at a fail point leaves in the crash log (one JSON line). */
 export interface FailPointCrash {

@@ -15,7 +15,7 @@
 // takes for a crash in mid-write (the README's section on damage says what that means).
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { bytesEqual, StoreError, toHex, verifySeal, type GenesisInit } from "../chain/index.js";
+import { bytesEqual, StoreError, toHex, TriadError, verifySeal, type GenesisInit } from "../chain/index.js";
 import { decodeVoteRecords } from "../consensus/index.js";
 import { LevelBlockStore, LevelVoteStore } from "../store/index.js";
 
@@ -31,9 +31,8 @@ export interface StoreDamage {
   readonly reason: string;
 }
 
-/** The node's database is damaged: it refuses to start, saying where and what to do. */
-export class StoreDamageError extends Error {
-  readonly code = "STORE_DAMAGED";
+/** The node's database is damaged: it refuses to start, saying where and what to do (the CLI prints the message). */
+export class StoreDamageError extends TriadError<"STORE_DAMAGED"> {
   constructor(
     readonly path: string,
     readonly damage: StoreDamage,
@@ -41,11 +40,12 @@ export class StoreDamageError extends Error {
   ) {
     const where = [damage.file === undefined ? null : `file ${damage.file}`, damage.key === undefined ? null : `at ${damage.key}`].filter((s) => s !== null).join(", ");
     super(
+      "STORE_DAMAGED",
       `the chain database ${path} is damaged (${where === "" ? "see reason" : where}): ${damage.reason}. ` +
         `The node will not run on it. Restore ${path} from a backup, or delete it with \`triad unsafe-reset-all --home ${home} --yes\` ` +
         `and let the node sync from its peers; a validator that does so loses its vote record, so start it only once the network is past the height it last voted on.`,
+      { path, ...damage },
     );
-    this.name = "StoreDamageError";
   }
 }
 

@@ -48,6 +48,8 @@ interface Snapshot {
 let dir: string;
 let net: CrashNetwork;
 let pristine: string;
+/** The same database after one more open: LevelDB turned its log into a table (.ldb) and began a new log. */
+let pristineTables: string;
 let chainId: string;
 let genesis: ReturnType<typeof genesisInit>;
 let reference: Snapshot;
@@ -111,6 +113,9 @@ beforeAll(async () => {
   const ref = await openChainDb({ path: join(dir, "reference"), home, chainId, genesis });
   reference = await snapshot(ref, ref.store.head().height);
   await closeDb(ref);
+  pristineTables = join(dir, "pristine-tables");
+  cpSync(pristine, pristineTables, { recursive: true });
+  await closeDb(await openChainDb({ path: pristineTables, home, chainId, genesis }));
 }, 300_000);
 
 afterAll(async () => {
@@ -128,7 +133,8 @@ describe(`damaged LevelDB files: ${CASES} random truncations and corruptions of 
     let checkMs = 0;
     for (let index = 0; index < CASES; index++) {
       const caseDir = join(dir, `case-${index}`);
-      cpSync(pristine, caseDir, { recursive: true });
+      const source = index % 2 === 0 ? pristine : pristineTables;
+      cpSync(source, caseDir, { recursive: true });
       const files = filesOf(caseDir);
       let kind = kinds[prng.u32() % kinds.length]!;
       if (files[kind] === undefined) kind = "log";
@@ -173,7 +179,7 @@ describe(`damaged LevelDB files: ${CASES} random truncations and corruptions of 
     }
     const count = (pred: (c: Case) => boolean): number => cases.filter(pred).length;
     const summary = {
-      reference: { head: reference.head, votes: reference.votes.size, files: readdirSync(pristine) },
+      reference: { head: reference.head, votes: reference.votes.size, files: readdirSync(pristine), tableFiles: readdirSync(pristineTables) },
       openedIntact: count((c) => c.outcome === "opened-intact"),
       openedLower: count((c) => c.outcome === "opened-lower"),
       openedWithVotesLost: count((c) => (c.votesLost ?? 0) > 0),
