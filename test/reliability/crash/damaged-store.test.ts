@@ -14,6 +14,7 @@ import { Prng } from "../../../src/byzantine/prng.js";
 import { toHex, type VoteRecord } from "../../../src/chain/index.js";
 import { openChainDb, StoreDamageError, type ChainDb } from "../../../src/node/chain-db.js";
 import { homePaths } from "../../../src/node/config.js";
+import { LevelBlockStore } from "../../../src/store/index.js";
 import { loadHome } from "../../../src/node/home.js";
 import { genesisInit } from "../../../src/node/node.js";
 import { headHeight, tailOf, waitFor, waitForHeight } from "../../../src/testnet/index.js";
@@ -53,6 +54,7 @@ let pristineTables: string;
 let chainId: string;
 let genesis: ReturnType<typeof genesisInit>;
 let reference: Snapshot;
+let openCost: { plainMs: number; checkedMs: number };
 const cases: Case[] = [];
 
 const voteKey = (v: VoteRecord): string => `${v.height}/${v.view}/${v.phase}`;
@@ -113,6 +115,20 @@ beforeAll(async () => {
   const ref = await openChainDb({ path: join(dir, "reference"), home, chainId, genesis });
   reference = await snapshot(ref, ref.store.head().height);
   await closeDb(ref);
+  // The damage check's cost: the store's plain open against the checked open, best of 3 each.
+  const plainMs: number[] = [];
+  const checkedMs: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    let t = performance.now();
+    const plain = new LevelBlockStore({ path: join(dir, "reference") });
+    await plain.open(genesis);
+    await plain.close();
+    plainMs.push(performance.now() - t);
+    t = performance.now();
+    await closeDb(await openChainDb({ path: join(dir, "reference"), home, chainId, genesis }));
+    checkedMs.push(performance.now() - t);
+  }
+  openCost = { plainMs: Math.round(Math.min(...plainMs)), checkedMs: Math.round(Math.min(...checkedMs)) };
   pristineTables = join(dir, "pristine-tables");
   cpSync(pristine, pristineTables, { recursive: true });
   await closeDb(await openChainDb({ path: pristineTables, home, chainId, genesis }));
@@ -190,6 +206,7 @@ describe(`damaged LevelDB files: ${CASES} random truncations and corruptions of 
           { cases: count((c) => c.kind === k), refused: count((c) => c.kind === k && c.outcome === "refused"), opened: count((c) => c.kind === k && c.outcome !== "refused") },
         ]),
       ),
+      openCost,
       meanCheckMs: Math.round(checkMs / Math.max(1, count((c) => c.outcome !== "refused"))),
     };
     console.log(JSON.stringify(summary));
