@@ -26,7 +26,21 @@ export class CrashNetwork {
     for (const node of this.nodes) this.clients.set(node.name, new Client({ url: node.rpc, chainId: prepared.manifest.chainId, timeoutMs: 5_000 }));
   }
 
+  /**
+   * `triad init` runs one process per node with a 60 s limit each; on a machine loaded by other
+   * jobs that limit can pass, so setup is tried up to three times, each in a fresh directory.
+   */
   static async create(dir: string): Promise<CrashNetwork> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await CrashNetwork.createIn(attempt === 1 ? dir : join(dir, `attempt-${attempt}`));
+      } catch (err) {
+        if (attempt >= 3) throw err;
+      }
+    }
+  }
+
+  private static async createIn(dir: string): Promise<CrashNetwork> {
     const prepared = await prepareTestnet({
       dir,
       selection: "poa",
