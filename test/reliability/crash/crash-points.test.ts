@@ -86,7 +86,7 @@ beforeAll(async () => {
   await Promise.all(net.names.map((n) => net.start(n)));
   await waitForHeight(net.names.map((n) => net.client(n)), 2, { timeoutMs: 60_000 });
   await net.startLoad(40, join(dir, "acks.jsonl"));
-}, 180_000);
+}, 600_000);
 
 afterAll(async () => {
   await net?.load?.stop();

@@ -132,7 +132,7 @@ beforeAll(async () => {
   pristineTables = join(dir, "pristine-tables");
   cpSync(pristine, pristineTables, { recursive: true });
   await closeDb(await openChainDb({ path: pristineTables, home, chainId, genesis }));
-}, 300_000);
+}, 600_000);
 
 afterAll(async () => {
   await net?.load?.stop();
