@@ -26,6 +26,7 @@ import type { Input, ValidatorSelection } from "../consensus/index.js";
 import { buildBlock, importSealedBlock, nextValidatorsAfter, validateBlock } from "../consensus/block-rules.js";
 import type { DriverLogger, TxSource } from "./driver.js";
 import type { SealedBlock } from "./transport.js";
+import { failPoint } from "../fail-points.js";
 
 export type BlockAppendedInput = Extract<Input, { type: "block-appended" }>;
 
@@ -165,6 +166,7 @@ export class BlockExecutor {
       try {
         const result = importSealedBlock(block, seal, this.params(height));
         await this.commitToStore(block, seal, result, "sync", { durable: height >= lastHeight, prune: false });
+        if (height < lastHeight) failPoint("sync.mid-batch", height);
       } catch (err) {
         if (err instanceof BlockError || err instanceof SealError) {
           this.deps.logger?.warn({ height, block: toHex(block.hash), err: err.message, peers }, "sync: refused a block");
@@ -217,6 +219,7 @@ export class BlockExecutor {
     const height = block.header.height;
     const { receipts, writes, nextValidators } = execution;
     await this.deps.store.append({ block, seal, receipts, writes, nextValidators }, { durable: options.durable });
+    failPoint("driver.after-append", height);
     this.executions.delete(block.id);
     this.deps.mempool.removeIncluded(block.txs);
     // Old votes go every few heights, not after each block: a prune is a range scan and a write

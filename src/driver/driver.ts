@@ -29,6 +29,7 @@ import {
 import { BlockExecutor } from "./block-executor.js";
 import { Syncer } from "./syncer.js";
 import type { SealedBlock, Transport } from "./transport.js";
+import { failPoint } from "../fail-points.js";
 
 /** What the driver needs from a mempool. */
 export interface TxSource {
@@ -297,9 +298,11 @@ export class Driver {
         return;
       case "broadcast":
         this.deps.transport.broadcast(action.message);
+        failPoint("consensus.after-send", action.message.height);
         return;
       case "send":
         this.deps.transport.send(action.to, action.message);
+        failPoint("consensus.after-send", action.message.height);
         return;
       case "build-block":
         this.enqueue({ type: "block-built", height: action.height, view: action.view, block: this.executor.build(action.height, action.view, action.allowEmpty) });

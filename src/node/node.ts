@@ -28,7 +28,7 @@ import { Driver } from "../driver/index.js";
 import { FaultLayer, faultSeedOf, P2PHost, tryValidatorIdFromPeerId, type ConsensusCheck, type VerifyDomainFn } from "../p2p/index.js";
 import { RpcServer } from "../rpc/index.js";
 import { ConsensusObserver, createMetrics, MetricsServer, classifyRejection, type Metrics } from "../metrics/index.js";
-import { LevelBlockStore, LevelVoteStore } from "../store/index.js";
+import type { LevelBlockStore, LevelVoteStore } from "../store/index.js";
 import { homePaths, parseHostPort, type NodeConfig } from "./config.js";
 import { ByzantineNode, type NodeByzantineOptions } from "./byzantine-node.js";
 import { ConsensusCounters, sortedRecord } from "./consensus-counters.js";
@@ -40,6 +40,8 @@ import { TriadNodeApi } from "./node-api.js";
 import { removeNodeInfo, writeNodeInfo, type NodeInfo } from "./node-info.js";
 import { PeerAdmission, peerKeysOf } from "./peer-admission.js";
 import { RecentTxIndex } from "./tx-index.js";
+import { openChainDb } from "./chain-db.js";
+import { armFailPointsFromEnv, noteOpened } from "../fail-points.js";
 
 export interface TriadNodeOptions {
   /** The node's home directory (config/, data/). */
@@ -172,6 +174,9 @@ export class TriadNode {
     const chainId = genesis.chainId;
     const logger = this.deps.logger;
     const clock = this.deps.clock ?? { now: () => Date.now() };
+    // Crash tests only: an unknown name stops the start here (a typo must not crash nowhere).
+    const failPoints = armFailPointsFromEnv();
+    if (failPoints.length > 0) this.log.warn({ failPoints }, "fail points armed: this node kills itself on purpose (crash tests)");
     await mkdir(paths.data, { recursive: true, mode: 0o700 });
     // A file left by a killed process must not pass for this one's.
     await removeNodeInfo(paths.data);
@@ -185,12 +190,12 @@ export class TriadNode {
     const registry = chainRegistry(selection);
     const params = effectiveParams(genesis, config);
 
-    const store = new LevelBlockStore({ path: paths.chainDb });
-    await store.open(genesisInit(genesis));
+    // Refuses a damaged database with a StoreDamageError that names the damage and the remedy.
+    const { store, votes, check: storeCheck } = await openChainDb({ path: paths.chainDb, home: this.options.home, chainId, genesis: genesisInit(genesis) });
     this.store = store;
-    const votes = new LevelVoteStore({ db: store.sublevel("votes") });
-    await votes.open();
     this.votes = votes;
+    noteOpened(store.head().height);
+    this.log.debug({ ...storeCheck, height: store.head().height }, "chain database checked");
 
     // One cache for the consensus messages (gossip validator, direct streams, the core) and the
     // seals sync imports: each signature is verified once per node. Txs do not go through it:

@@ -14,6 +14,7 @@ import { decodeSeal, encodeSeal, type Seal } from "../chain/seal.js";
 import { ChainState } from "../chain/state.js";
 import { ValidatorHistory, type ValidatorChange } from "../chain/validator-history.js";
 import type { ValidatorSet } from "../chain/validator-set.js";
+import { failPoint, noteAppended } from "../fail-points.js";
 
 export interface LevelBlockStoreOptions {
   /** Directory of the LevelDB database; created on first open. */
@@ -152,7 +153,10 @@ export class LevelBlockStore implements BlockStore {
     }
     if (change !== null) ops.push({ type: "put", key: layout.validatorsKey(change.height), value: layout.encodeValidatorSet(change.set) });
     ops.push({ type: "put", key: layout.HEAD_KEY, value: layout.encodeHead(head) });
+    failPoint("block.before-append", height);
     await db.batch(ops, { sync: durable });
+    noteAppended(height);
+    failPoint("block.after-append", height);
     loaded.state.apply(writes);
     if (change !== null) loaded.history.push(change);
     this.loaded = { ...loaded, head, headSeal: seal };

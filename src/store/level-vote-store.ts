@@ -15,6 +15,7 @@ import { checkOpen, type StoreStatus } from "../chain/block-store-checks.js";
 import { StoreError } from "../chain/errors.js";
 import { plainBytes } from "./level-block-layout.js";
 import { checkVoteRecord, VOTE_PHASES, votePhaseIndex } from "../chain/vote-order.js";
+import { failPoint } from "../fail-points.js";
 
 /** The part of an abstract-level database (a Level or a sublevel, binary keys and values) this store uses. */
 export interface VoteDatabase {
@@ -88,14 +89,18 @@ export class LevelVoteStore implements VoteStore {
   async record(vote: VoteRecord): Promise<void> {
     checkOpen(this.status);
     checkVoteRecord(vote);
+    failPoint("vote.before-sync", vote.height);
     await this.db!.put(voteKey(vote.height, vote.view, votePhaseIndex(vote.phase)), vote.bytes, { sync: true });
+    failPoint("vote.after-sync", vote.height);
   }
 
   async recordAll(votes: readonly VoteRecord[]): Promise<void> {
     checkOpen(this.status);
     for (const vote of votes) checkVoteRecord(vote);
     const operations = votes.map((vote) => ({ type: "put" as const, key: voteKey(vote.height, vote.view, votePhaseIndex(vote.phase)), value: vote.bytes }));
+    failPoint("vote.before-sync", votes[0]?.height);
     if (operations.length > 0) await this.db!.batch(operations, { sync: true });
+    failPoint("vote.after-sync", votes[0]?.height);
   }
 
   async load(): Promise<VoteRecord[]> {
@@ -111,6 +116,7 @@ export class LevelVoteStore implements VoteStore {
     const db = this.db!;
     const operations: { type: "del"; key: Uint8Array }[] = [];
     for await (const key of db.keys({ gte: RANGE.gte, lt: voteKey(height, 0, 0) })) operations.push({ type: "del", key });
+    failPoint("votes.before-prune", height);
     // Not synced: a prune lost in a crash only leaves votes that the next prune removes.
     if (operations.length > 0) await db.batch(operations, { sync: false });
   }

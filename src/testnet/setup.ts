@@ -268,7 +268,8 @@ async function initNodes(dir: string, genesis: Genesis, insecure: boolean, spec:
       ...(existsSync(node.home) ? ["--force"] : []),
       ...(spec.initArgs ?? []),
     ];
-    const run = await runTriad(args);
+    // Generous: on a machine loaded by other jobs, loading the CLI alone has taken over a minute.
+    const run = await runTriad(args, 180_000);
     if (run.code !== 0) {
       throw new TestnetError("NODE_FAILED", `triad init for ${node.name} failed (exit ${run.code}):\n${(run.stderr || run.stdout).trim()}`, { node: node.name });
     }

@@ -1,0 +1,238 @@
+// 200 random truncations and corruptions (fixed seed) of the tail of a stopped validator's
+// LevelDB files (newest .log, newest .ldb, MANIFEST, CURRENT), each opened through the node's
+// real open path (openChainDb: LevelDB's open, the store's load, the damage check). Each must
+// either open or refuse with a StoreDamageError that names the file or key and the remedy; an
+// open must never be a silent fork (its head block is the one the undamaged copy holds at that
+// height) and never change a vote record. Then a few damaged copies are run as the real node
+// with its peers: the ones that open resync to the network's head; a refused one exits with the
+// typed error in its log.
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Prng } from "../../../src/byzantine/prng.js";
+import { toHex, type VoteRecord } from "../../../src/chain/index.js";
+import { openChainDb, StoreDamageError, type ChainDb } from "../../../src/node/chain-db.js";
+import { homePaths } from "../../../src/node/config.js";
+import { LevelBlockStore } from "../../../src/store/index.js";
+import { loadHome } from "../../../src/node/home.js";
+import { genesisInit } from "../../../src/node/node.js";
+import { headHeight, tailOf, waitFor, waitForHeight } from "../../../src/testnet/index.js";
+import { CrashNetwork } from "./crash-network.js";
+
+const SEED = 0xda3a6e;
+const CASES = 200;
+const VICTIM = "validator-3";
+
+type Kind = "log" | "ldb" | "manifest" | "current";
+type Op = "truncate" | "corrupt";
+type Outcome = "opened-intact" | "opened-lower" | "refused";
+
+interface Case {
+  readonly index: number;
+  readonly kind: Kind;
+  readonly file: string;
+  readonly op: Op;
+  readonly bytes: number;
+  outcome?: Outcome;
+  votesLost?: number;
+  message?: string;
+  dir?: string;
+}
+
+interface Snapshot {
+  readonly head: number;
+  readonly hashes: Map<number, string>;
+  readonly votes: Map<string, string>;
+}
+
+let dir: string;
+let net: CrashNetwork;
+let pristine: string;
+/** The same database after one more open: LevelDB turned its log into a table (.ldb) and began a new log. */
+let pristineTables: string;
+let chainId: string;
+let genesis: ReturnType<typeof genesisInit>;
+let reference: Snapshot;
+let openCost: { plainMs: number; checkedMs: number };
+const cases: Case[] = [];
+
+const voteKey = (v: VoteRecord): string => `${v.height}/${v.view}/${v.phase}`;
+
+async function snapshot(db: ChainDb, upTo: number): Promise<Snapshot> {
+  const hashes = new Map<number, string>();
+  for (let h = 1; h <= upTo; h++) {
+    const stored = await db.store.getBlock(h);
+    if (stored !== undefined) hashes.set(h, stored.block.id);
+  }
+  const votes = new Map((await db.votes.load()).map((v) => [voteKey(v), toHex(v.bytes)] as const));
+  return { head: db.store.head().height, hashes, votes };
+}
+
+async function closeDb(db: ChainDb): Promise<void> {
+  await db.votes.close();
+  await db.store.close();
+}
+
+function filesOf(path: string): Record<Kind, string | undefined> {
+  const files = readdirSync(path).sort();
+  const newest = (re: RegExp): string | undefined => files.filter((f) => re.test(f)).pop();
+  return { log: newest(/\.log$/), ldb: newest(/\.(ldb|sst)$/), manifest: newest(/^MANIFEST-/), current: "CURRENT" };
+}
+
+/** Cut `bytes` off the end, or flip up to 4 random bytes among the last `bytes`. */
+function damage(file: string, op: Op, bytes: number, prng: Prng): void {
+  const size = statSync(file).size;
+  if (op === "truncate") {
+    truncateSync(file, Math.max(0, size - bytes));
+    return;
+  }
+  const data = readFileSync(file);
+  const span = Math.min(bytes, data.length);
+  const flips = 1 + (prng.u32() % 4);
+  for (let i = 0; i < flips && span > 0; i++) {
+    const at = data.length - 1 - (prng.u32() % span);
+    data[at] = data[at]! ^ (1 + (prng.u32() % 255));
+  }
+  writeFileSync(file, data);
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "triad-damaged-store-"));
+  net = await CrashNetwork.create(dir);
+  await Promise.all(net.names.map((n) => net.start(n)));
+  await net.startLoad(40, join(dir, "acks.jsonl"));
+  await waitForHeight(net.names.map((n) => net.client(n)), 40, { timeoutMs: 120_000 });
+  // A cleanly stopped validator: its database is the undamaged reference.
+  await net.stop(VICTIM);
+  const home = net.node(VICTIM).home;
+  const loaded = await loadHome(home);
+  chainId = loaded.genesis.chainId;
+  genesis = genesisInit(loaded.genesis);
+  pristine = join(dir, "pristine-chain");
+  cpSync(homePaths(home).chainDb, pristine, { recursive: true });
+  cpSync(pristine, join(dir, "reference"), { recursive: true });
+  const ref = await openChainDb({ path: join(dir, "reference"), home, chainId, genesis });
+  reference = await snapshot(ref, ref.store.head().height);
+  await closeDb(ref);
+  // The damage check's cost: the store's plain open against the checked open, best of 3 each.
+  const plainMs: number[] = [];
+  const checkedMs: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    let t = performance.now();
+    const plain = new LevelBlockStore({ path: join(dir, "reference") });
+    await plain.open(genesis);
+    await plain.close();
+    plainMs.push(performance.now() - t);
+    t = performance.now();
+    await closeDb(await openChainDb({ path: join(dir, "reference"), home, chainId, genesis }));
+    checkedMs.push(performance.now() - t);
+  }
+  openCost = { plainMs: Math.round(Math.min(...plainMs)), checkedMs: Math.round(Math.min(...checkedMs)) };
+  pristineTables = join(dir, "pristine-tables");
+  cpSync(pristine, pristineTables, { recursive: true });
+  await closeDb(await openChainDb({ path: pristineTables, home, chainId, genesis }));
+}, 600_000);
+
+afterAll(async () => {
+  await net?.load?.stop();
+  await net?.stopAll();
+  if (dir !== undefined && process.env.TRIAD_KEEP_TESTNET === undefined) rmSync(dir, { recursive: true, force: true });
+}, 60_000);
+
+describe(`damaged LevelDB files: ${CASES} random truncations and corruptions of a stopped validator's store`, () => {
+  it("each damaged copy opens without a fork or a changed vote, or refuses with a typed error naming the damage", async () => {
+    const prng = new Prng(SEED);
+    const kinds: Kind[] = ["log", "log", "ldb", "manifest", "current"];
+    const home = net.node(VICTIM).home;
+    const problems: string[] = [];
+    let checkMs = 0;
+    for (let index = 0; index < CASES; index++) {
+      const caseDir = join(dir, `case-${index}`);
+      const source = index % 2 === 0 ? pristine : pristineTables;
+      cpSync(source, caseDir, { recursive: true });
+      const files = filesOf(caseDir);
+      let kind = kinds[prng.u32() % kinds.length]!;
+      if (files[kind] === undefined) kind = "log";
+      const file = files[kind]!;
+      const op: Op = prng.u32() % 2 === 0 ? "truncate" : "corrupt";
+      const size = statSync(join(caseDir, file)).size;
+      const bytes = 1 + (prng.u32() % Math.max(1, Math.min(size, kind === "log" ? 8192 : 512)));
+      damage(join(caseDir, file), op, bytes, prng);
+      const c: Case = { index, kind, file, op, bytes };
+      cases.push(c);
+      try {
+        const db = await openChainDb({ path: caseDir, home, chainId, genesis });
+        checkMs += db.check.ms;
+        const got = await snapshot(db, db.store.head().height);
+        await closeDb(db);
+        // Never a fork: every block it holds is the reference's block at that height.
+        for (const [h, id] of got.hashes) if (reference.hashes.get(h) !== id) problems.push(`case ${index}: block ${h} is ${id}, the reference holds ${reference.hashes.get(h)}`);
+        // Never a changed vote; a lost one must be above the head it opened at (see the README).
+        let lost = 0;
+        for (const [key, bytes] of reference.votes) {
+          const now = got.votes.get(key);
+          if (now === undefined) {
+            lost++;
+            if (Number(key.split("/")[0]) <= got.head) problems.push(`case ${index}: vote ${key} lost at or below the head ${got.head}`);
+          } else if (now !== bytes) problems.push(`case ${index}: vote ${key} changed`);
+        }
+        for (const key of got.votes.keys()) if (!reference.votes.has(key)) problems.push(`case ${index}: vote ${key} appeared`);
+        c.votesLost = lost;
+        c.outcome = got.head === reference.head && lost === 0 ? "opened-intact" : "opened-lower";
+        c.dir = caseDir;
+      } catch (err) {
+        if (!(err instanceof StoreDamageError)) {
+          problems.push(`case ${index} (${op} ${bytes} bytes of ${file}): untyped ${(err as Error).name}: ${(err as Error).message}`);
+          continue;
+        }
+        c.outcome = "refused";
+        c.message = err.message;
+        if (err.damage.file === undefined && err.damage.key === undefined) problems.push(`case ${index}: refusal names no file or key: ${err.message}`);
+        if (!err.message.includes("unsafe-reset-all")) problems.push(`case ${index}: refusal says nothing of what to do`);
+      }
+      if (c.outcome !== "opened-lower") rmSync(caseDir, { recursive: true, force: true });
+    }
+    const count = (pred: (c: Case) => boolean): number => cases.filter(pred).length;
+    const summary = {
+      reference: { head: reference.head, votes: reference.votes.size, files: readdirSync(pristine), tableFiles: readdirSync(pristineTables) },
+      openedIntact: count((c) => c.outcome === "opened-intact"),
+      openedLower: count((c) => c.outcome === "opened-lower"),
+      openedWithVotesLost: count((c) => (c.votesLost ?? 0) > 0),
+      refused: count((c) => c.outcome === "refused"),
+      byKind: Object.fromEntries(
+        (["log", "ldb", "manifest", "current"] as const).map((k) => [
+          k,
+          { cases: count((c) => c.kind === k), refused: count((c) => c.kind === k && c.outcome === "refused"), opened: count((c) => c.kind === k && c.outcome !== "refused") },
+        ]),
+      ),
+      openCost,
+      meanCheckMs: Math.round(checkMs / Math.max(1, count((c) => c.outcome !== "refused"))),
+    };
+    console.log(JSON.stringify(summary));
+    expect(problems).toEqual([]);
+    expect(count((c) => c.outcome !== undefined)).toBe(CASES);
+    expect(summary.refused).toBeGreaterThan(0);
+  });
+
+  it("damaged copies that open resync from the peers when run as the node; a refused one stops with the typed error", async () => {
+    const home = net.node(VICTIM).home;
+    const lower = cases.filter((c) => c.outcome === "opened-lower").slice(0, 3);
+    for (const c of lower) {
+      rmSync(homePaths(home).chainDb, { recursive: true, force: true });
+      cpSync(c.dir!, homePaths(home).chainDb, { recursive: true });
+      await net.start(VICTIM);
+      const target = await net.bestHeight(VICTIM);
+      await waitFor(`${VICTIM} (case ${c.index}) to resync to ${target}`, async () => (await headHeight(net.client(VICTIM))) >= target, { timeoutMs: 90_000, intervalMs: 250 });
+      await net.kill(VICTIM);
+    }
+    // CURRENT without its newline: LevelDB refuses to open, the node must say so and stop.
+    rmSync(homePaths(home).chainDb, { recursive: true, force: true });
+    cpSync(pristine, homePaths(home).chainDb, { recursive: true });
+    writeFileSync(join(homePaths(home).chainDb, "CURRENT"), "MANIFEST-0000");
+    const proc = net.spawn(VICTIM, "");
+    const exit = await proc.exited();
+    expect(exit.code).not.toBe(0);
+    expect(await tailOf(proc.log, 40)).toMatch(/chain database .* is damaged \(file CURRENT/);
+  });
+});
