@@ -13,7 +13,7 @@ export const RUNS = process.env.FUZZ_RUNS === undefined ? 10_000 : Number(proces
 
 /** fast-check parameters: fixed seed, RUNS cases; a failure's report carries the seed and path to replay it. */
 export function params<T>(runs = RUNS): fc.Parameters<T> {
-  return { seed: FUZZ_SEED, numRuns: runs, endOnFailure: true };
+  return { seed: FUZZ_SEED, numRuns: runs };
 }
 
 /** Run a sync property with the suite's seed; on failure the thrown report names seed and path. */
