@@ -10,6 +10,8 @@ import { bytesEqual, decodeAll, Reader } from "../../../src/chain/encoding.js";
 import { DecodeError, SealError, TxError, BlockError } from "../../../src/chain/errors.js";
 import { decodeSeal, encodeSeal, verifySeal } from "../../../src/chain/seal.js";
 import { decodeSignedTx, encodeSignedTx, verifyTx } from "../../../src/chain/tx.js";
+import { dbftRegisterKind, dbftVoteKind } from "../../../src/consensus/selection/dbft.js";
+import { poaVoteKind } from "../../../src/consensus/selection/poa.js";
 import {
   allocatedBy,
   assert,
@@ -63,19 +65,22 @@ describe("fuzz: txs", () => {
     );
   });
 
-  it("each payload kind decodes canonically or throws DecodeError", () => {
-    const kinds = [transferKind, kvPutKind, kvDeleteKind] as const;
+  it("each payload kind (the chain's and the selection modules') decodes canonically or throws DecodeError", () => {
+    const kinds = [transferKind, kvPutKind, kvDeleteKind, poaVoteKind, dbftRegisterKind, dbftVoteKind] as const;
+    const key = fc.uint8Array({ minLength: 32, maxLength: 32 });
     const validPayload = fc.oneof(
-      fc.record({ to: fc.uint8Array({ minLength: 32, maxLength: 32 }), amount: fc.bigInt({ min: 1n, max: (1n << 64n) - 1n }) }).map((p) => transferKind.encode(p)),
+      fc.record({ to: key, amount: fc.bigInt({ min: 1n, max: (1n << 64n) - 1n }) }).map((p) => transferKind.encode(p)),
       fc.record({ key: fc.string({ unit: "binary", minLength: 1, maxLength: 40 }), value: fc.uint8Array({ maxLength: 64 }) }).map((p) => kvPutKind.encode(p)),
-      fc.string({ unit: "binary", minLength: 1, maxLength: 40 }).map((key) => kvDeleteKind.encode({ key })),
+      fc.string({ unit: "binary", minLength: 1, maxLength: 40 }).map((k) => kvDeleteKind.encode({ key: k })),
+      fc.record({ action: fc.constantFrom("add" as const, "remove" as const), validator: key }).map((p) => poaVoteKind.encode(p)),
+      fc.uniqueArray(key, { maxLength: 5, selector: (k) => Buffer.from(k).toString("hex") }).map((candidates) => dbftVoteKind.encode({ candidates })),
     );
     check(
-      fc.property(byteInputs(pool(validPayload, 300), 96), fc.integer({ min: 0, max: 2 }), (bytes, k) => {
+      fc.property(byteInputs(pool(validPayload, 300), 96), fc.integer({ min: 0, max: kinds.length - 1 }), (bytes, k) => {
         const kind = kinds[k]!;
         // The kinds' payload types differ; each only ever sees its own decode's output.
         const r = returnsOrThrowsTyped(() => kind.decode(bytes) as never, decodeErrors);
-        if (r.ok) assert(bytesEqual((kind.encode as (p: unknown) => Uint8Array)(r.value), bytes), "property failed");
+        if (r.ok) assert(bytesEqual((kind.encode as (p: unknown) => Uint8Array)(r.value), bytes), `${kind.kind} payload re-encodes differently`);
       }),
     );
   });
