@@ -118,6 +118,10 @@ function applyOverrides(raw: Record<string, unknown>, overrides: Record<string, 
     if (value === undefined) continue;
     const [section, key] = path.split(".");
     if (section === undefined || key === undefined) continue;
+    // A file with `node = 5` has no table to set a key in: leave it for the schema to refuse
+    // (a ConfigError naming the field), rather than throw a TypeError assigning into a number.
+    const existing = raw[section];
+    if (existing !== undefined && (typeof existing !== "object" || existing === null)) continue;
     const target = (raw[section] ??= {}) as Record<string, unknown>;
     target[key] = value;
   }

@@ -99,7 +99,11 @@ export function hashString(value: unknown, name: string): string {
   const s = value.trim();
   const hex = s.startsWith("0x") || s.startsWith("0X") ? s.slice(2) : s;
   if (hex.length === 64 && HEX.test(hex)) return hex.toLowerCase();
-  if (s.length === 44 && BASE64.test(s)) return Buffer.from(s, "base64").toString("hex");
+  // 44 base64 characters hold 31 to 33 bytes by their padding: only "…=" is 32 bytes.
+  if (s.length === 44 && BASE64.test(s)) {
+    const bytes = Buffer.from(s, "base64");
+    if (bytes.length === 32) return bytes.toString("hex");
+  }
   if (s.length === 43 && BASE64URL.test(s)) return Buffer.from(s, "base64url").toString("hex");
   throw invalidParams(name, "must be a 32-byte hash: 64 hex digits (optionally 0x-prefixed) or 44 base64 characters", {
     got: s.slice(0, 80),

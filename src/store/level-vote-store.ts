@@ -50,7 +50,14 @@ function decodeVote(key: Uint8Array, bytes: Uint8Array): VoteRecord {
     throw new StoreError("CORRUPT", "a stored vote has a malformed key", { key: Buffer.from(key).toString("hex") });
   }
   const dv = new DataView(key.buffer, key.byteOffset, key.byteLength);
-  return { height: dv.getUint32(1) * 2 ** 32 + dv.getUint32(5), view: dv.getUint32(9) * 2 ** 32 + dv.getUint32(13), phase, bytes: plainBytes(bytes) };
+  const height = dv.getUint32(1) * 2 ** 32 + dv.getUint32(5);
+  const view = dv.getUint32(9) * 2 ** 32 + dv.getUint32(13);
+  // record() writes only safe integers: a key above 2^53 is damage, and as a number it would be
+  // rounded, and so replayed as a vote at another (height, view).
+  if (!Number.isSafeInteger(height) || !Number.isSafeInteger(view)) {
+    throw new StoreError("CORRUPT", "a stored vote's key holds a height or view above 2^53", { key: Buffer.from(key).toString("hex") });
+  }
+  return { height, view, phase, bytes: plainBytes(bytes) };
 }
 
 export class LevelVoteStore implements VoteStore {
