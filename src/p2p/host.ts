@@ -20,9 +20,11 @@ import { linkAbort } from "../linked-abort.js";
 import { P2PError } from "./errors.js";
 import type { FaultLayer } from "./fault-layer.js";
 import { createConnectionGater, isPeerAllowed, type AllowList } from "./gater.js";
+import { classifyRejection } from "../metrics/rejection.js";
 import { PeerPenalties, type PenaltyOptions } from "./peer-penalties.js";
 import { PendingInbound } from "./pending-inbound.js";
-import { GossipRouter, gossipsubOptions, type GossipDeps, type GossipKind } from "./gossip.js";
+import { consensusTopic, GOSSIP_DECODE_LIMITS, GossipRouter, gossipsubOptions, type GossipDeps, type GossipKind } from "./gossip.js";
+import { guardGossipsub, type BadRpcKind } from "./gossip-guard.js";
 import { libp2pPrivateKey, parsePeer, peerIdFromValidatorId, tryValidatorIdFromPeerId } from "./identity.js";
 import { REDIAL_BACKOFF_DEFAULTS, RedialBackoff, type RedialBackoffOptions, type RedialClock } from "./redial-backoff.js";
 import { SyncProtocol, type SyncedBlock, type SyncSettings, type SyncStore } from "./sync-protocol.js";
@@ -244,6 +246,10 @@ export class P2PHost {
       },
     });
     this.node = node;
+    // Before start: no gossip stream is read unguarded.
+    if (!guardGossipsub(node.services.pubsub, [consensusTopic(opts.chainId)], GOSSIP_DECODE_LIMITS, { onBadRpc: (peer, kind, reason) => this.onBadRpc(peer, kind, reason) })) {
+      this.log.warn("gossipsub internals changed: bad gossip RPC frames are neither counted nor penalised");
+    }
     // Tagged against pruning; dialled at start and after a drop by redial(), with back-off.
     for (const peer of this.configured.values()) await this.remember(peer);
     node.addEventListener("connection:open", this.onConnectionOpen);
@@ -253,7 +259,16 @@ export class P2PHost {
     // Deps are called through arrows so a node may pass methods that rely on `this`.
     this.sync = new SyncProtocol(
       { ...opts.sync, chainId: opts.chainId },
-      { libp2p: node, store: deps.store, isAllowed: this.allowed, logger: deps.logger, faults: deps.faults, metrics: deps.metrics, now: deps.syncClock },
+      {
+        libp2p: node,
+        store: deps.store,
+        isAllowed: this.allowed,
+        logger: deps.logger,
+        faults: deps.faults,
+        metrics: deps.metrics,
+        now: deps.syncClock,
+        onBadRequest: (peer, reason) => this.strike(peer, reason),
+      },
     );
     this.gossip = new GossipRouter(
       { chainId: opts.chainId },
@@ -283,6 +298,10 @@ export class P2PHost {
         admit: (tx, from) => deps.onTx(tx, from),
         logger: deps.logger,
         faults: deps.faults,
+        onBadFrame: (from, reason) => {
+          deps.metrics?.messageRejected("tx", classifyRejection(reason).reason);
+          this.penalise(from, reason);
+        },
       },
     );
     await this.sync.start();
@@ -379,8 +398,8 @@ export class P2PHost {
   }
 
   /** Sync requests our server refused under its per-peer limits, by reason. */
-  get syncRefused(): Readonly<{ busy: number; rate: number }> {
-    return this.sync?.limiter.refused ?? { busy: 0, rate: 0 };
+  get syncRefused(): Readonly<{ busy: number; rate: number; bad: number }> {
+    return { ...(this.sync?.limiter.refused ?? { busy: 0, rate: 0 }), bad: this.sync?.refusedRequests ?? 0 };
   }
 
   /** A peer's head (height, hash, timestamp). */
@@ -429,6 +448,26 @@ export class P2PHost {
     if (this.penalties.isRefused(id)) return;
     this.penalties.refuse(id);
     this.disconnect(id, reason);
+  }
+
+  /** Gossip RPC frames refused by the guard, by kind (they only grow). */
+  readonly gossipRpcRefused: Record<BadRpcKind, number> = { malformed: 0, oversize: 0, "off-topic": 0 };
+
+  // An over-size frame has already killed the peer's gossip stream (no later frame of it would
+  // be read, so no later strike could come): it is refused at once. Garbage and off-topic RPCs
+  // are strikes.
+  private onBadRpc(peer: PeerId, kind: BadRpcKind, reason: string): void {
+    this.gossipRpcRefused[kind]++;
+    this.deps.metrics?.messageRejected("gossip-rpc", kind);
+    const id = tryValidatorIdFromPeerId(peer);
+    if (id === null) return;
+    if (kind === "oversize") this.refuse(id, reason);
+    else this.penalise(id, reason);
+  }
+
+  private strike(peer: PeerId, reason: string): void {
+    const id = tryValidatorIdFromPeerId(peer);
+    if (id !== null) this.penalise(id, reason);
   }
 
   private disconnect(id: ValidatorId, reason: string): void {
