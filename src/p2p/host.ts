@@ -453,16 +453,19 @@ export class P2PHost {
   /** Gossip RPC frames refused by the guard, by kind (they only grow). */
   readonly gossipRpcRefused: Record<BadRpcKind, number> = { malformed: 0, oversize: 0, "off-topic": 0 };
 
-  // An over-size frame has already killed the peer's gossip stream (no later frame of it would
-  // be read, so no later strike could come): it is refused at once. Garbage and off-topic RPCs
-  // are strikes.
+  // Each refused RPC is a strike. An over-size frame has also killed the peer's gossip stream
+  // (gossipsub reads nothing more from it while the connection lasts): the connection is closed
+  // as well, so a peer that sent it by mistake reconnects with a fresh stream, and one that keeps
+  // doing it runs out of strikes and is refused.
   private onBadRpc(peer: PeerId, kind: BadRpcKind, reason: string): void {
     this.gossipRpcRefused[kind]++;
     this.deps.metrics?.messageRejected("gossip-rpc", kind);
     const id = tryValidatorIdFromPeerId(peer);
     if (id === null) return;
-    if (kind === "oversize") this.refuse(id, reason);
-    else this.penalise(id, reason);
+    if (!this.penalise(id, reason) && kind === "oversize") {
+      this.log.warn({ peer: id, reason }, "closing the connection of a peer whose gossip stream broke");
+      this.abortConnections(id, reason);
+    }
   }
 
   private strike(peer: PeerId, reason: string): void {
@@ -472,6 +475,10 @@ export class P2PHost {
 
   private disconnect(id: ValidatorId, reason: string): void {
     this.log.warn({ peer: id, reason }, "disconnecting a misbehaving peer for its cool-down");
+    this.abortConnections(id, reason);
+  }
+
+  private abortConnections(id: ValidatorId, reason: string): void {
     const node = this.node;
     if (node === null) return;
     // Abort, not close: a graceful close would wait on the streams it keeps busy.
