@@ -14,12 +14,12 @@ export type ConsensusStep = (typeof STEPS)[number];
 
 const VIEW_CHANGE_REASONS = ["timeout", "join", "bad-proposal", "entered"] as const;
 
-/** Message types counted by the p2p layer: PBFT's five plus the tx relay's and sync's. */
-export const MESSAGE_TYPES = ["pre-prepare", "prepare", "commit", "view-change", "new-view", "tx", "sync-request", "sync-blocks", "unknown"] as const;
+/** Message types counted by the p2p layer: PBFT's five, the tx relay's, sync's, and whole gossip RPC frames. */
+export const MESSAGE_TYPES = ["pre-prepare", "prepare", "commit", "view-change", "new-view", "tx", "sync-request", "sync-blocks", "gossip-rpc", "unknown"] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 
 /** Why a message was refused: a closed set (a peer's free text never becomes a label value). */
-export const REJECT_REASONS = ["oversize", "malformed", "wrong-chain", "stale", "non-member", "bad-signature", "not-allowed", "rate-limited", "error", "other"] as const;
+export const REJECT_REASONS = ["oversize", "malformed", "wrong-chain", "stale", "non-member", "bad-signature", "not-allowed", "rate-limited", "off-topic", "error", "other"] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
 /** Sub-second consensus steps on a LAN up to multi-second view-change timeouts. */

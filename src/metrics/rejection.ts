@@ -3,7 +3,7 @@
 // never become a label value.
 import { MESSAGE_TYPES, type MessageType, type RejectReason } from "./metrics.js";
 
-const CONSENSUS_TYPES: readonly MessageType[] = MESSAGE_TYPES.filter((t) => t !== "tx" && t !== "sync-request" && t !== "sync-blocks" && t !== "unknown");
+const CONSENSUS_TYPES: readonly MessageType[] = MESSAGE_TYPES.filter((t) => t !== "tx" && t !== "sync-request" && t !== "sync-blocks" && t !== "gossip-rpc" && t !== "unknown");
 
 export function classifyRejection(reason: string): { type: MessageType; reason: RejectReason } {
   return { type: typeIn(reason), reason: reasonOf(reason) };
@@ -20,6 +20,7 @@ function reasonOf(reason: string): RejectReason {
   if (reason.startsWith("malformed")) return "malformed";
   if (reason.startsWith("wrong chain")) return "wrong-chain";
   if (reason.startsWith("stale")) return "stale";
+  if (reason.startsWith("off-topic")) return "off-topic";
   if (reason.includes("from non-member")) return "non-member";
   if (reason.startsWith("bad signature")) return "bad-signature";
   if (reason.startsWith("validator error")) return "error";

@@ -25,6 +25,17 @@ export function consensusTopic(chainId: string): string {
  */
 export const GOSSIP_MAX_RPC_BYTES = MAX_MESSAGE_BYTES + 64 * 1024;
 
+/** Most entries of each kind one gossip RPC may hold (gossipsub's decodeRpcLimits, all Infinity by default). */
+export const GOSSIP_DECODE_LIMITS = {
+  maxSubscriptions: 64,
+  maxMessages: 512,
+  maxIhaveMessageIDs: 5000,
+  maxIwantMessageIDs: 5000,
+  maxIdontwantMessageIDs: 5000,
+  maxControlMessages: 256,
+  maxPeerInfos: 16,
+} as const;
+
 /** Same shape as chain's verifyDomain, so the node can pass a cached verifier shared with the core. */
 export type VerifyDomainFn = typeof verifyDomain;
 
@@ -131,15 +142,8 @@ export function gossipsubOptions(chainId: string, directPeers: readonly GossipPe
     // recovers through view change and sync) instead of growing our heap without limit.
     maxOutboundBufferSize: 16 * 1024 * 1024,
     // The defaults are all Infinity: a peer could make us decode an unbounded control message.
-    decodeRpcLimits: {
-      maxSubscriptions: 64,
-      maxMessages: 512,
-      maxIhaveMessageIDs: 5000,
-      maxIwantMessageIDs: 5000,
-      maxIdontwantMessageIDs: 5000,
-      maxControlMessages: 256,
-      maxPeerInfos: 16,
-    },
+    // (The host's gossip guard decodes with these same limits and charges the peer for a miss.)
+    decodeRpcLimits: { ...GOSSIP_DECODE_LIMITS },
     scoreParams: {
       // Admission is by key (the gater), not by IP: a local testnet puts every node on
       // 127.0.0.1, and past 10 peers per IP the default colocation penalty graylists them all.

@@ -20,9 +20,11 @@ import { linkAbort } from "../linked-abort.js";
 import { P2PError } from "./errors.js";
 import type { FaultLayer } from "./fault-layer.js";
 import { createConnectionGater, isPeerAllowed, type AllowList } from "./gater.js";
+import { classifyRejection } from "../metrics/rejection.js";
 import { PeerPenalties, type PenaltyOptions } from "./peer-penalties.js";
 import { PendingInbound } from "./pending-inbound.js";
-import { GossipRouter, gossipsubOptions, type GossipDeps, type GossipKind } from "./gossip.js";
+import { consensusTopic, GOSSIP_DECODE_LIMITS, GossipRouter, gossipsubOptions, type GossipDeps, type GossipKind } from "./gossip.js";
+import { guardGossipsub, type BadRpcKind } from "./gossip-guard.js";
 import { libp2pPrivateKey, parsePeer, peerIdFromValidatorId, tryValidatorIdFromPeerId } from "./identity.js";
 import { REDIAL_BACKOFF_DEFAULTS, RedialBackoff, type RedialBackoffOptions, type RedialClock } from "./redial-backoff.js";
 import { SyncProtocol, type SyncedBlock, type SyncSettings, type SyncStore } from "./sync-protocol.js";
@@ -244,6 +246,10 @@ export class P2PHost {
       },
     });
     this.node = node;
+    // Before start: no gossip stream is read unguarded.
+    if (!guardGossipsub(node.services.pubsub, [consensusTopic(opts.chainId)], GOSSIP_DECODE_LIMITS, { onBadRpc: (peer, kind, reason) => this.onBadRpc(peer, kind, reason) })) {
+      this.log.warn("gossipsub internals changed: bad gossip RPC frames are neither counted nor penalised");
+    }
     // Tagged against pruning; dialled at start and after a drop by redial(), with back-off.
     for (const peer of this.configured.values()) await this.remember(peer);
     node.addEventListener("connection:open", this.onConnectionOpen);
@@ -253,7 +259,16 @@ export class P2PHost {
     // Deps are called through arrows so a node may pass methods that rely on `this`.
     this.sync = new SyncProtocol(
       { ...opts.sync, chainId: opts.chainId },
-      { libp2p: node, store: deps.store, isAllowed: this.allowed, logger: deps.logger, faults: deps.faults, metrics: deps.metrics, now: deps.syncClock },
+      {
+        libp2p: node,
+        store: deps.store,
+        isAllowed: this.allowed,
+        logger: deps.logger,
+        faults: deps.faults,
+        metrics: deps.metrics,
+        now: deps.syncClock,
+        onBadRequest: (peer, reason) => this.strike(peer, reason),
+      },
     );
     this.gossip = new GossipRouter(
       { chainId: opts.chainId },
@@ -283,6 +298,10 @@ export class P2PHost {
         admit: (tx, from) => deps.onTx(tx, from),
         logger: deps.logger,
         faults: deps.faults,
+        onBadFrame: (from, reason) => {
+          deps.metrics?.messageRejected("tx", classifyRejection(reason).reason);
+          this.penalise(from, reason);
+        },
       },
     );
     await this.sync.start();
@@ -379,8 +398,8 @@ export class P2PHost {
   }
 
   /** Sync requests our server refused under its per-peer limits, by reason. */
-  get syncRefused(): Readonly<{ busy: number; rate: number }> {
-    return this.sync?.limiter.refused ?? { busy: 0, rate: 0 };
+  get syncRefused(): Readonly<{ busy: number; rate: number; bad: number }> {
+    return { ...(this.sync?.limiter.refused ?? { busy: 0, rate: 0 }), bad: this.sync?.refusedRequests ?? 0 };
   }
 
   /** A peer's head (height, hash, timestamp). */
@@ -431,8 +450,35 @@ export class P2PHost {
     this.disconnect(id, reason);
   }
 
+  /** Gossip RPC frames refused by the guard, by kind (they only grow). */
+  readonly gossipRpcRefused: Record<BadRpcKind, number> = { malformed: 0, oversize: 0, "off-topic": 0 };
+
+  // Each refused RPC is a strike. An over-size frame has also killed the peer's gossip stream
+  // (gossipsub reads nothing more from it while the connection lasts): the connection is closed
+  // as well, so a peer that sent it by mistake reconnects with a fresh stream, and one that keeps
+  // doing it runs out of strikes and is refused.
+  private onBadRpc(peer: PeerId, kind: BadRpcKind, reason: string): void {
+    this.gossipRpcRefused[kind]++;
+    this.deps.metrics?.messageRejected("gossip-rpc", kind);
+    const id = tryValidatorIdFromPeerId(peer);
+    if (id === null) return;
+    if (!this.penalise(id, reason) && kind === "oversize") {
+      this.log.warn({ peer: id, reason }, "closing the connection of a peer whose gossip stream broke");
+      this.abortConnections(id, reason);
+    }
+  }
+
+  private strike(peer: PeerId, reason: string): void {
+    const id = tryValidatorIdFromPeerId(peer);
+    if (id !== null) this.penalise(id, reason);
+  }
+
   private disconnect(id: ValidatorId, reason: string): void {
     this.log.warn({ peer: id, reason }, "disconnecting a misbehaving peer for its cool-down");
+    this.abortConnections(id, reason);
+  }
+
+  private abortConnections(id: ValidatorId, reason: string): void {
     const node = this.node;
     if (node === null) return;
     // Abort, not close: a graceful close would wait on the streams it keeps busy.

@@ -22,6 +22,7 @@ export { PENALTY_DEFAULTS, PeerPenalties, type PenaltyOptions } from "./peer-pen
 export {
   checkConsensusData,
   consensusTopic,
+  GOSSIP_DECODE_LIMITS,
   GOSSIP_MAX_RPC_BYTES,
   GOSSIP_SCORE,
   GossipRouter,
@@ -40,5 +41,6 @@ export { MAX_SYNC_FRAME_BYTES, type SyncFrame, type SyncRequest } from "./sync-c
 export { P2P_HOST_DEFAULTS, P2PHost, type P2PHostDeps, type P2PHostOptions, type P2PServices, type RedialScheduler } from "./host.js";
 export { REDIAL_BACKOFF_DEFAULTS, RedialBackoff, type RedialBackoffOptions, type RedialClock } from "./redial-backoff.js";
 export { TX_RELAY_DEFAULTS, TxRelay, txRelayProtocol, type TxRelayDeps, type TxRelayOptions, type TxRelayStats } from "./tx-relay.js";
+export { guardGossipsub, type BadRpcKind, type GossipDecodeLimits, type GossipGuardHooks } from "./gossip-guard.js";
 export { checkItem, FrameRefusedError, GuardedFrameReader, type FrameGuard } from "./frame-reader.js";
 export { decodeTxBatch, encodeTxBatch, MAX_TX_BATCH_BYTES, MAX_TX_BATCH_FRAME_BYTES, MAX_TX_BATCH_TXS } from "./tx-batch-codec.js";

@@ -60,6 +60,12 @@ export class PeerPenalties {
     put(this.refusedUntil, id, this.now() + this.opts.coolDownMs, this.opts.maxPeers);
   }
 
+  /** Forget a peer's strikes and cool-down (an operator's call, or a test running several attacks from one key). */
+  pardon(id: ValidatorId): void {
+    this.strikesOf.delete(id);
+    this.refusedUntil.delete(id);
+  }
+
   isRefused(id: ValidatorId): boolean {
     const until = this.refusedUntil.get(id);
     if (until === undefined) return false;

@@ -99,6 +99,8 @@ export interface SyncDeps {
   readonly metrics?: Metrics | null;
   /** The rate limiter's clock in milliseconds (default Date.now); tests move their own. */
   readonly now?: () => number;
+  /** A peer sent an undecodable or over-size request: for penalising the sender (the host strikes it). */
+  onBadRequest?(peer: PeerId, reason: string): void;
 }
 
 export class SyncProtocol {
@@ -109,6 +111,8 @@ export class SyncProtocol {
   private started = false;
   /** Per-peer budget of the server; its `refused` counts the requests it turned away. */
   readonly limiter: SyncRateLimiter;
+  /** Requests refused as undecodable or over-size (they only grow). */
+  refusedRequests = 0;
 
   constructor(options: SyncSettings & { readonly chainId: string }, private readonly deps: SyncDeps) {
     this.opts = { ...SYNC_DEFAULTS, ...options, rateLimit: { ...SYNC_RATE_LIMIT_DEFAULTS, ...options.rateLimit } };
@@ -299,9 +303,19 @@ export class SyncProtocol {
       try {
         request = decodeSyncRequest(ownedBytes((await lp.read({ signal })).subarray()));
       } catch (err) {
+        const name = (err as Error).name;
+        if (name.startsWith("InvalidDataLength") || name.startsWith("InvalidMessageLength")) {
+          // A request is a few bytes: a longer one is refused on its length prefix, unread.
+          this.deps.metrics?.messageRejected("sync-request", "oversize");
+          this.badRequest(connection, `oversize: sync request: ${(err as Error).message}`);
+          throw err;
+        }
         if (!(err instanceof TriadError)) throw err; // stream trouble, not a bad request
       }
-      if (request === null) this.deps.metrics?.messageRejected("sync-request", "malformed");
+      if (request === null) {
+        this.deps.metrics?.messageRejected("sync-request", "malformed");
+        this.badRequest(connection, "malformed: undecodable sync request");
+      }
       // Charged before the store is read: a malformed request costs its sender as much as a status.
       served.charged = request === null ? 0 : this.blocksFor(request);
       grant = this.limiter.acquire(connection.remotePeer.toString(), served.charged);
@@ -335,6 +349,15 @@ export class SyncProtocol {
     } finally {
       releaseGrant();
       link.done();
+    }
+  }
+
+  private badRequest(connection: Connection, reason: string): void {
+    this.refusedRequests++;
+    try {
+      this.deps.onBadRequest?.(connection.remotePeer, reason);
+    } catch (err) {
+      this.log.error({ err }, "onBadRequest threw");
     }
   }
 

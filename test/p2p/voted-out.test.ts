@@ -44,8 +44,11 @@ describe("a PoA validator voted out", () => {
     await a.host.enforceAllowList();
     await until("validator-4 to be disconnected", () => !linked(), [node], ["peer:disconnect"]);
     expect(admission.isAllowed(id(v4))).toBe(false);
-    // Its own redials now die at a's gater: a dial from a is refused outright.
+    // Refused both ways: a dial from a is refused outright, and the removed node's own dials
+    // (a request, which dials) die at a's gater after their handshake.
     await expect(a.host.libp2p.dial(removed.host.peerId)).rejects.toThrow(/gater/);
+    await expect(removed.host.status(a.id)).rejects.toThrow();
+    expect(linked()).toBe(false);
     expect(toHex(v4.publicKey)).toBe(removed.id);
   });
 });
