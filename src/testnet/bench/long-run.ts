@@ -14,6 +14,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { TriadClient } from "../../rpc/client.js";
 import { NetControl } from "../net-control.js";
 import { isProcessAlive, waitFor, waitForHeight } from "../scenario.js";
 import { prepareTestnet } from "../setup.js";
@@ -197,7 +198,8 @@ async function measure(options: LongRunOptions, net: Testnet, log: (line: string
   // 2. One load process for the whole run; the timeline runs against its window.
   const cycles = Math.max(1, Math.floor((options.minutes * 60) / options.cycleSeconds));
   const windowMs = (options.baselineSeconds + cycles * options.cycleSeconds) * 1000;
-  const control = new NetControl(net.manifest, net);
+  // A loaded 2-core machine can keep an RPC answer waiting for seconds: a fault call must not time out first.
+  const control = new NetControl(net.manifest, net, { rpcTimeoutMs: 15_000 });
   const pidAtStart = new Map<string, number>();
   const baseline = new Map<string, { rss: number | null; fds: number | null }>();
   const healedAt: { cycle: number; what: string; from: number; to: number }[] = [];
@@ -205,6 +207,18 @@ async function measure(options: LongRunOptions, net: Testnet, log: (line: string
   let windowStart = 0;
   let timeline: Promise<void> = Promise.resolve();
   log(`load: ${rate} tx/s for ${options.warmupSeconds} s warm-up + ${options.baselineSeconds} s unperturbed + ${cycles} cycles of ${options.cycleSeconds} s (${options.perturbSeconds} s perturbed each)`);
+  // Commit times come from polling the watched node's head (and the tx counts from its chain
+  // afterwards), not from the load process's WebSocket: a subscriber on a loaded machine can
+  // be dropped as a slow reader, and the figures must not depend on that.
+  const heads: { at: number; height: number }[] = [];
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const h = await net.client(watch).status().then((st) => Number(st.sync_info.latest_block_height)).catch(() => null);
+      if (h !== null && (heads.length === 0 || h > heads[heads.length - 1]!.height)) heads.push({ at: Date.now(), height: h });
+      await sleep(250);
+    }
+  })();
   const result = await runLoadProcess(
     { dir: net.dir, rate, warmupMs: options.warmupSeconds * 1000, durationMs: windowMs, drainMs: 10_000, targets: [watch, a, b], watch },
     {
@@ -220,6 +234,8 @@ async function measure(options: LongRunOptions, net: Testnet, log: (line: string
     },
   );
   await timeline;
+  sampling = false;
+  await sampler;
 
   async function runTimeline(): Promise<void> {
     const at = (ms: number): Promise<void> => sleep(Math.max(0, windowStart + ms - Date.now()));
@@ -271,7 +287,8 @@ async function measure(options: LongRunOptions, net: Testnet, log: (line: string
     }
   }
 
-  const blocks = result.blocks;
+  const blocks = await arrivals(net.client(watch), heads);
+  log(`blocks: ${blocks.length} polled on ${watch}, ${result.blocks.length} seen by the load's subscription`);
   const unperturbed = throughput(blocks, windowStart, windowStart + options.baselineSeconds * 1000);
   const healed: HealedWindow[] = healedAt.map((h) => {
     const tps = throughput(blocks, h.from, h.to);
@@ -319,6 +336,25 @@ async function measure(options: LongRunOptions, net: Testnet, log: (line: string
     limits: { throughputWithinPct: THROUGHPUT_WITHIN * 100, rssGrowthPct: RSS_GROWTH * 100, fdGrowth: FD_SLACK },
     durationSeconds: Math.round((Date.now() - started) / 1000),
   };
+}
+
+/** Each height's tx count from the chain, at the first poll that saw the head at or past it. */
+async function arrivals(client: TriadClient, heads: readonly { at: number; height: number }[]): Promise<BlockArrival[]> {
+  if (heads.length === 0) return [];
+  const out: BlockArrival[] = [];
+  let i = 0;
+  const from = heads[0]!.height + 1;
+  const to = heads[heads.length - 1]!.height;
+  for (let h = from; h <= to; ) {
+    const r = await client.blocks(h, Math.min(to, h + 99));
+    if (r.blocks.length === 0) break;
+    for (const b of r.blocks) {
+      while (i < heads.length - 1 && heads[i]!.height < b.height) i++;
+      out.push({ height: b.height, at: heads[i]!.at, txs: b.tx_ids.length });
+    }
+    h = r.blocks[r.blocks.length - 1]!.height + 1;
+  }
+  return out;
 }
 
 /** Wait (bounded) until no mempool holds txs, so one run's leftovers never load the next. */
