@@ -17,7 +17,8 @@ import { join } from "node:path";
 import type { TriadClient } from "../../rpc/client.js";
 import { NetControl } from "../net-control.js";
 import { isProcessAlive, waitFor, waitForHeight } from "../scenario.js";
-import { prepareTestnet } from "../setup.js";
+import { TestnetError } from "../manifest.js";
+import { prepareTestnet, type PreparedTestnet } from "../setup.js";
 import { Testnet } from "../testnet.js";
 import type { BlockArrival } from "./load-process.js";
 import { runLoadProcess } from "./load-runner.js";
@@ -147,7 +148,7 @@ export async function runLongRun(options: LongRunOptions, log: (line: string) =>
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    const prepared = await prepareTestnet({ dir, selection: "poa", validators: 4, accounts: options.accounts, consensus: { tickMs: options.tickMs }, metricsBasePort: null });
+    const prepared = await prepareWithRetry(dir, options, log);
     net = new Testnet(prepared, { startArgs: ["--log-level", "warn"], stopGraceMs: 10_000 });
     log(`starting 4 validators in ${dir}`);
     await net.start();
@@ -336,6 +337,23 @@ async function measure(options: LongRunOptions, net: Testnet, log: (line: string
     limits: { throughputWithinPct: THROUGHPUT_WITHIN * 100, rssGrowthPct: RSS_GROWTH * 100, fdGrowth: FD_SLACK },
     durationSeconds: Math.round((Date.now() - started) / 1000),
   };
+}
+
+/**
+ * `triad init` has 60 s per node; on a 2-core machine shared with other networks four inits at
+ * once can take longer. A failed init leaves a half-made directory, so each try gets a fresh one.
+ */
+async function prepareWithRetry(dir: string, options: LongRunOptions, log: (line: string) => void): Promise<PreparedTestnet> {
+  for (let attempt = 1; ; attempt++) {
+    const at = join(dir, `net-${attempt}`);
+    try {
+      return await prepareTestnet({ dir: at, selection: "poa", validators: 4, accounts: options.accounts, consensus: { tickMs: options.tickMs }, metricsBasePort: null });
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof TestnetError) || err.code !== "NODE_FAILED") throw err;
+      log(`preparing the testnet failed (${err.message.split("\n")[0]}); trying again`);
+      rmSync(at, { recursive: true, force: true });
+    }
+  }
 }
 
 /** Each height's tx count from the chain, at the first poll that saw the head at or past it. */
