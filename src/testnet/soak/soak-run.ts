@@ -16,6 +16,7 @@ import type { Scenario } from "../../scenario/scenario-file.js";
 import { StatusMonitor } from "../../scenario/status-monitor.js";
 import { readAcks } from "../acks-file.js";
 import { checkNetwork, type CheckReport } from "../agreement-check.js";
+import { NetControl } from "../net-control.js";
 import { describeFault, FaultPlan, SOAK_FAULT_KINDS, type SoakFault } from "./fault-plan.js";
 import { StallTracker } from "./stall-tracker.js";
 
@@ -121,6 +122,7 @@ class Soak {
   private readonly started = Date.now();
   private t0 = 0;
   private sampler: NodeJS.Timeout | null = null;
+  private readonly control: NetControl;
 
   constructor(
     private readonly options: SoakOptions,
@@ -131,6 +133,9 @@ class Soak {
     private readonly say: (line: string) => void,
   ) {
     this.monitor = new StatusMonitor(net.nodes.map((n) => ({ name: n.name, client: net.client(n.name) })));
+    // The scenario network's controls with a longer RPC deadline: on a loaded 2-core machine a
+    // node can take more than the default 5 s to answer, and a fault half set is a fault error.
+    this.control = new NetControl(net.control.manifest, net.control, { rpcTimeoutMs: 15_000 });
     const validators = net.nodes.filter((n) => n.role === "validator");
     this.plan = new FaultPlan(
       validators.map((n) => ({ name: n.name, honest: net.honest.has(n.name) })),
@@ -204,7 +209,7 @@ class Soak {
     // Heal everything, then the honest nodes must move again.
     for (const x of this.plan.clear()) undoLater(x);
     while (undoing.size > 0) await Promise.all([...undoing]);
-    await this.net.control.heal();
+    await this.control.heal();
     this.heals++;
     const healedAt = Date.now();
     const target = Math.max(...this.heights()) + PROGRESS_BLOCKS;
@@ -275,7 +280,7 @@ class Soak {
   }
 
   private async apply(x: SoakFault): Promise<void> {
-    const c = this.net.control;
+    const c = this.control;
     this.counts[x.kind] = (this.counts[x.kind] ?? 0) + 1;
     let error = "";
     try {
@@ -308,7 +313,7 @@ class Soak {
   }
 
   private async undo(x: SoakFault): Promise<void> {
-    const c = this.net.control;
+    const c = this.control;
     let what: string;
     try {
       switch (x.kind) {
