@@ -72,9 +72,10 @@ export interface NodeResources {
 export interface HealedWindow {
   readonly cycle: number;
   readonly perturbation: string;
-  readonly committedTxPerSec: number;
+  /** null: no healed window in this cycle (the node took the whole cycle to come back). */
+  readonly committedTxPerSec: number | null;
   readonly ratio: number | null;
-  readonly pass: boolean;
+  readonly pass: boolean | null;
 }
 
 export interface LongRunReport {
@@ -292,6 +293,8 @@ async function measure(options: LongRunOptions, net: Testnet, log: (line: string
   log(`blocks: ${blocks.length} polled on ${watch}, ${result.blocks.length} seen by the load's subscription`);
   const unperturbed = throughput(blocks, windowStart, windowStart + options.baselineSeconds * 1000);
   const healed: HealedWindow[] = healedAt.map((h) => {
+    // A restart that outlasted the cycle leaves no healed window: nothing to measure, not zero.
+    if (h.to - h.from < 1_000) return { cycle: h.cycle, perturbation: `${h.what} (no healed window: the heal came ${Math.round((h.from - h.to) / 1000)} s after the cycle's end)`, committedTxPerSec: null, ratio: null, pass: null };
     const tps = throughput(blocks, h.from, h.to);
     const ratio = unperturbed === 0 ? null : Math.round((tps / unperturbed) * 1000) / 1000;
     return { cycle: h.cycle, perturbation: h.what, committedTxPerSec: tps, ratio, pass: ratio !== null && Math.abs(1 - ratio) <= THROUGHPUT_WITHIN };
