@@ -16,6 +16,7 @@ import { netCommand } from "./net-command.js";
 import { simCommand } from "./sim-command.js";
 import { benchCommand } from "./bench-command.js";
 import { scenarioCommand } from "./scenario-command.js";
+import { soakCommand } from "./soak-command.js";
 
 const commands: readonly (() => Command)[] = [
   keysCommand,
@@ -25,6 +26,7 @@ const commands: readonly (() => Command)[] = [
   netCommand,
   checkCommand,
   scenarioCommand,
+  soakCommand,
   benchCommand,
   initCommand,
   startCommand,

@@ -61,6 +61,7 @@ export interface PreparedTestnet {
 }
 
 const INIT_CONCURRENCY = 4;
+const INIT_TIMEOUT_MS = 180_000;
 
 /** Build the genesis, then rewrite its consensus parameters with `overrides` (and re-check it). */
 export function genesisWithConsensus(built: NewGenesis, overrides: Partial<ConsensusParams> | undefined): NewGenesis {
@@ -268,10 +269,11 @@ async function initNodes(dir: string, genesis: Genesis, insecure: boolean, spec:
       ...(existsSync(node.home) ? ["--force"] : []),
       ...(spec.initArgs ?? []),
     ];
-    // Generous: on a machine loaded by other jobs, loading the CLI alone has taken over a minute.
-    const run = await runTriad(args, 180_000);
+    // 3 minutes, not runTriad's 60 s: four inits at once on a 2-core machine busy with other
+    // networks took longer, and the timeout's SIGKILL left only "exit null" to go on.
+    const run = await runTriad(args, INIT_TIMEOUT_MS);
     if (run.code !== 0) {
-      throw new TestnetError("NODE_FAILED", `triad init for ${node.name} failed (exit ${run.code}):\n${(run.stderr || run.stdout).trim()}`, { node: node.name });
+      throw new TestnetError("NODE_FAILED", `triad init for ${node.name} failed (${run.code === null ? `killed after ${INIT_TIMEOUT_MS / 1000} s, or by a signal` : `exit ${run.code}`}):\n${(run.stderr || run.stdout).trim()}`, { node: node.name });
     }
   });
   const manifest: TestnetManifest = {
