@@ -229,7 +229,12 @@ export class RpcServer {
     http.on("connection", (socket: Socket) => this.onConnectionOpened(socket));
     const wss = new WebSocketServer({ noServer: true, maxPayload: this.limits.maxWsPayloadBytes });
     http.on("upgrade", (req, socket, head) => this.onUpgrade(wss, req, socket, head));
-    http.on("clientError", (_err, socket) => socket.destroy());
+    http.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => {
+      // A request cut off by headersTimeout/requestTimeout learns why, as with Node's default
+      // handler; anything else unparseable is dropped without an answer.
+      if (err.code === "ERR_HTTP_REQUEST_TIMEOUT" && socket.writable) socket.write("HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      socket.destroy();
+    });
     await new Promise<void>((resolve, reject) => {
       http.once("error", reject);
       http.listen(this.port, this.host, () => {
@@ -362,7 +367,13 @@ export class RpcServer {
         errorResponse(null, new RpcError("INVALID_REQUEST", { reason: `a batch holds at most ${this.limits.maxBatchLength} requests`, limit: this.limits.maxBatchLength, got: parsed.length })),
       );
     }
-    const responses = (await Promise.all(parsed.map((r) => this.handleOne(r, call)))).filter((r): r is JSONRPCResponse => r !== null);
+    // One after another, as CometBFT does: a batch costs its sender time, not the node 100
+    // concurrent calls (a client's batches would otherwise starve everyone else's requests).
+    const responses: JSONRPCResponse[] = [];
+    for (const request of parsed) {
+      const response = await this.handleOne(request, call);
+      if (response !== null) responses.push(response);
+    }
     // All notifications: nothing to send back (JSON-RPC 2.0 §6).
     return responses.length === 0 ? null : `[${responses.map(responseText).join(",")}]`;
   }
