@@ -3,58 +3,16 @@
 // theirs and not the honest client's), and a WebSocket client that never reads what it asked
 // for. Each is refused with its documented error or cut off, while the honest client's status
 // and committed tx keep succeeding.
-import { randomBytes } from "node:crypto";
-import type { Socket } from "node:net";
 import { describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { RPC_ERROR_CODES } from "../../../src/rpc/client.js";
-import { call, openSocket, pause, post, watchSocket, within, type HostileNet, type JsonRpcAnswer } from "./harness.js";
+import { call, clientFrame, openSocket, pause, post, rawWebSocket, watchSocket, within, type HostileNet, type JsonRpcAnswer } from "./harness.js";
 
 /** The node's [rpc] settings for these attacks (the rest are defaults). */
 export const CONNECTION_LIMITS = { max_connections_per_ip: 20, headers_timeout_ms: 2_000, request_timeout_ms: 4_000 } as const;
 
 /** How long the server may take to cut a socket off once its limit is passed (the limits above plus Node's 1 s check). */
 const CUT_OFF_BOUND_MS = 20_000;
-
-/** A masked client text frame (RFC 6455 §5.2). */
-function clientFrame(text: string): Buffer {
-  const payload = Buffer.from(text, "utf8");
-  const mask = randomBytes(4);
-  const length = payload.length;
-  const head = length < 126 ? Buffer.from([0x81, 0x80 | length]) : length < 65536 ? Buffer.from([0x81, 0x80 | 126, length >> 8, length & 0xff]) : Buffer.concat([Buffer.from([0x81, 0x80 | 127]), bigEndian64(length)]);
-  const masked = Buffer.alloc(length);
-  for (let i = 0; i < length; i++) masked[i] = payload[i]! ^ mask[i & 3]!;
-  return Buffer.concat([head, mask, masked]);
-}
-
-function bigEndian64(n: number): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64BE(BigInt(n));
-  return b;
-}
-
-/** A WebSocket opened by hand over TCP, so the test decides when (never) to read from it. */
-async function rawWebSocket(port: number): Promise<Socket> {
-  const socket = await openSocket(port);
-  socket.write(
-    `GET /websocket HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString("base64")}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
-  );
-  const head = await new Promise<string>((resolve, reject) => {
-    let text = "";
-    const onData = (chunk: Buffer): void => {
-      text += chunk.toString("latin1");
-      if (text.includes("\r\n\r\n")) {
-        socket.off("data", onData);
-        resolve(text);
-      }
-    };
-    socket.on("data", onData);
-    socket.once("error", reject);
-  });
-  if (!head.startsWith("HTTP/1.1 101")) throw new Error(`upgrade refused: ${head.slice(0, 200)}`);
-  socket.pause();
-  return socket;
-}
 
 export function connectionAttacks(net: () => HostileNet): void {
   describe("hostile connections", () => {

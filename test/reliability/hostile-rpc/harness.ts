@@ -3,6 +3,7 @@
 // HTTP, TCP and WebSocket clients that can misbehave, and the honest client whose requests must
 // keep succeeding, each within a generous bound, while an attack runs. Every request of the
 // honest client opens a fresh connection: a kept-alive socket would dodge connection caps.
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { connect, type Socket } from "node:net";
@@ -89,9 +90,9 @@ export async function call(url: string, method: string, params?: unknown, option
 }
 
 /** A raw TCP socket to the RPC port, connected. */
-export function openSocket(port: number, localAddress?: string): Promise<Socket> {
+export function openSocket(port: number, localAddress?: string, host = "127.0.0.1"): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: "127.0.0.1", port, ...(localAddress === undefined ? {} : { localAddress }) });
+    const socket = connect({ host, port, ...(localAddress === undefined ? {} : { localAddress }) });
     socket.once("connect", () => resolve(socket));
     socket.once("error", reject);
   });
@@ -106,6 +107,46 @@ export function watchSocket(socket: Socket): { readonly closed: Promise<void>; r
   const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
   void closed.then(() => (isClosed = true));
   return { closed, received: () => Buffer.concat(chunks).toString("latin1"), isClosed: () => isClosed };
+}
+
+/** A masked client text frame (RFC 6455 §5.2). */
+export function clientFrame(text: string): Buffer {
+  const payload = Buffer.from(text, "utf8");
+  const mask = randomBytes(4);
+  const length = payload.length;
+  const head = length < 126 ? Buffer.from([0x81, 0x80 | length]) : length < 65536 ? Buffer.from([0x81, 0x80 | 126, length >> 8, length & 0xff]) : Buffer.concat([Buffer.from([0x81, 0x80 | 127]), bigEndian64(length)]);
+  const masked = Buffer.alloc(length);
+  for (let i = 0; i < length; i++) masked[i] = payload[i]! ^ mask[i & 3]!;
+  return Buffer.concat([head, mask, masked]);
+}
+
+function bigEndian64(n: number): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64BE(BigInt(n));
+  return b;
+}
+
+/** A WebSocket opened by hand over TCP, so the test decides when (never) to read from it. */
+export async function rawWebSocket(port: number, host = "127.0.0.1"): Promise<Socket> {
+  const socket = await openSocket(port, undefined, host);
+  socket.write(
+    `GET /websocket HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString("base64")}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+  );
+  const head = await new Promise<string>((resolve, reject) => {
+    let text = "";
+    const onData = (chunk: Buffer): void => {
+      text += chunk.toString("latin1");
+      if (text.includes("\r\n\r\n")) {
+        socket.off("data", onData);
+        resolve(text);
+      }
+    };
+    socket.on("data", onData);
+    socket.once("error", reject);
+  });
+  if (!head.startsWith("HTTP/1.1 101")) throw new Error(`upgrade refused: ${head.slice(0, 200)}`);
+  socket.pause();
+  return socket;
 }
 
 export const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
