@@ -70,3 +70,24 @@ it("cuts off a WebSocket client that never reads, soon after its send buffer pas
   })());
   expect(h.server.stats().clients).toBe(0);
 });
+
+it("runs the requests of a batch one after another, not all at once", async () => {
+  h = await startRpc();
+  const node = h.node;
+  let running = 0;
+  let most = 0;
+  const status = node.status.bind(node);
+  // The server awaits status(), so an async stand-in is served as the node's own.
+  (node as unknown as { status: () => Promise<unknown> }).status = async () => {
+    running++;
+    most = Math.max(most, running);
+    // Yield a few turns, so calls that were started together would overlap here.
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    running--;
+    return status();
+  };
+  const batch = JSON.stringify(Array.from({ length: 20 }, (_, i) => ({ jsonrpc: "2.0", id: i, method: "status" })));
+  const { json } = await h.post(batch);
+  expect(json).toHaveLength(20);
+  expect(most).toBe(1);
+});
