@@ -241,7 +241,10 @@ export interface HostileNet {
  */
 export async function startHostileNet(rpc: Record<string, unknown> = {}): Promise<HostileNet> {
   const dir = mkdtempSync(join(tmpdir(), "triad-hostile-rpc-"));
-  const prepared = await prepareTestnet({ dir, selection: "poa", validators: 4, consensus: FAST_CONSENSUS });
+  const spec = { dir, selection: "poa", validators: 4, consensus: FAST_CONSENSUS } as const;
+  // `triad init` has a deadline of its own, which a loaded CI machine may pass: one more try
+  // (prepareTestnet re-initialises homes a failed attempt left behind).
+  const prepared = await prepareTestnet(spec).catch(() => prepareTestnet(spec));
   const target = prepared.manifest.nodes[0]!;
   const configFile = join(target.home, "config", "config.toml");
   const config = parseToml(readFileSync(configFile, "utf8")) as Record<string, Record<string, unknown>>;
