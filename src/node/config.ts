@@ -42,6 +42,13 @@ export const configSchema = z
         max_batch_length: z.number().int().min(1).max(10_000).default(100),
         max_subscriptions_per_client: z.number().int().min(1).max(1000).default(10),
         max_clients: z.number().int().min(1).max(10_000).default(100),
+        /** TCP connections from one IP address (HTTP and WebSocket). */
+        max_connections_per_ip: z.number().int().min(1).max(100_000).default(100),
+        /** Slow-loris bounds: a request's headers, and the whole request, must arrive within these. */
+        headers_timeout_ms: z.number().int().min(100).max(600_000).default(10_000),
+        request_timeout_ms: z.number().int().min(100).max(3_600_000).default(30_000),
+        /** Bytes queued to a WebSocket client that does not read before it is dropped. */
+        max_ws_buffered_bytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(4 * 1024 * 1024),
         /** Serve the unsafe_net_* fault-injection methods (CometBFT's rpc.unsafe). Test networks only. */
         unsafe: z.boolean().default(false),
         /** Origins whose pages may call the RPC (HTTP and WebSocket); "*" allows any. `*` in an entry matches any run but "/". */
@@ -56,6 +63,10 @@ export const configSchema = z
         max_batch_length: 100,
         max_subscriptions_per_client: 10,
         max_clients: 100,
+        max_connections_per_ip: 100,
+        headers_timeout_ms: 10_000,
+        request_timeout_ms: 30_000,
+        max_ws_buffered_bytes: 4 * 1024 * 1024,
         unsafe: false,
         cors_allowed_origins: [...DEFAULT_CORS_ALLOWED_ORIGINS],
         allowed_hosts: [...DEFAULT_ALLOWED_HOSTS],

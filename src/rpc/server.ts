@@ -4,7 +4,7 @@
 // strict request validation, limits (body, batch, clients, subscriptions, message size),
 // enabled-method filtering, and mapping every error to a JSON-RPC error at the edge.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { JSONRPCServer, createJSONRPCErrorResponse, type JSONRPCResponse } from "json-rpc-2.0";
 import type { Logger } from "pino";
@@ -12,6 +12,7 @@ import { WebSocketServer, type WebSocket } from "ws";
 import { serveDashboard } from "../dashboard/index.js";
 import { RpcError, isExpectedError, toRpcErrorObject } from "./errors.js";
 import { BodyTooLarge, readBody, rejectBody, respond } from "./http-body.js";
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "./json-depth.js";
 import type { MethodContext, MethodDef, RequestId, RpcEnv, RpcLimits } from "./method-context.js";
 import { allMethods } from "./methods.js";
 import type { NetFaultControl } from "./methods-unsafe.js";
@@ -44,12 +45,18 @@ export interface RpcServerOptions {
   readonly maxTxsPerBatch?: number;
   /** Largest WebSocket message accepted. Default maxBodyBytes. */
   readonly maxWsPayloadBytes?: number;
-  /** Bytes queued to a WebSocket client before it is dropped as not reading. Default 16 MiB. */
+  /** Bytes queued to a WebSocket client before it is dropped as not reading. Default 4 MiB. */
   readonly maxWsBufferedBytes?: number;
   /** WebSocket ping period; a client that misses a pong is dropped. Default 30 s; 0 disables. */
   readonly wsPingIntervalMs?: number;
   /** Open TCP connections (HTTP and WebSocket). Default 1000. */
   readonly maxConnections?: number;
+  /** Open TCP connections from one IP address; more are closed on accept. Default 100. */
+  readonly maxConnectionsPerIp?: number;
+  /** A request's headers must arrive within this (slow-loris). Default 10 s. */
+  readonly headersTimeoutMs?: number;
+  /** A whole request (headers and body) must arrive within this. Default 30 s. */
+  readonly requestTimeoutMs?: number;
   /** Origins a browser page may call from ("*": any). Default: localhost pages on any port. */
   readonly corsAllowedOrigins?: readonly string[];
   /** Host header names accepted ("*": any), besides the bound address. Default: loopback names. */
@@ -114,7 +121,15 @@ function errorResponse(id: RequestId, err: RpcError): JSONRPCResponse {
 }
 
 export class RpcServer {
-  private readonly limits: RpcLimits & { readonly maxWsPayloadBytes: number; readonly maxWsBufferedBytes: number };
+  private readonly limits: RpcLimits & {
+    readonly maxWsPayloadBytes: number;
+    readonly maxWsBufferedBytes: number;
+    readonly maxConnectionsPerIp: number;
+    readonly headersTimeoutMs: number;
+    readonly requestTimeoutMs: number;
+  };
+  /** Open TCP connections by remote address, for maxConnectionsPerIp. */
+  private readonly connectionsByIp = new Map<string, number>();
   private readonly host: string;
   private readonly port: number;
   private readonly enabled: ReadonlySet<string> | null;
@@ -152,8 +167,12 @@ export class RpcServer {
       maxBlocksRange: 100,
       maxPerPage: 100,
       maxWsPayloadBytes: options.maxWsPayloadBytes ?? maxBodyBytes,
-      maxWsBufferedBytes: options.maxWsBufferedBytes ?? 16 * MiB,
+      maxWsBufferedBytes: options.maxWsBufferedBytes ?? 4 * MiB,
+      maxConnectionsPerIp: options.maxConnectionsPerIp ?? 100,
+      headersTimeoutMs: options.headersTimeoutMs ?? 10_000,
+      requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
     };
+    if (this.limits.headersTimeoutMs > this.limits.requestTimeoutMs) throw new RangeError("rpc headersTimeoutMs must not exceed requestTimeoutMs");
     for (const [key, value] of Object.entries(this.limits)) {
       if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`rpc ${key} must be a positive integer, got ${value}`);
     }
@@ -196,11 +215,26 @@ export class RpcServer {
   async start(): Promise<RpcAddress> {
     if (this.http !== null || this.stopped) throw new Error("an RpcServer starts once");
     this.signal?.throwIfAborted();
-    const http = createServer((req, res) => this.onHttpRequest(req, res));
+    // Slow-loris: Node's defaults let a request dribble its headers for 60 s and its body for
+    // 300 s, checked every 30 s; a few hundred such sockets would hold every connection slot.
+    const http = createServer(
+      {
+        headersTimeout: this.limits.headersTimeoutMs,
+        requestTimeout: this.limits.requestTimeoutMs,
+        connectionsCheckingInterval: Math.min(1000, this.limits.headersTimeoutMs),
+      },
+      (req, res) => this.onHttpRequest(req, res),
+    );
     http.maxConnections = this.options.maxConnections ?? 1000;
+    http.on("connection", (socket: Socket) => this.onConnectionOpened(socket));
     const wss = new WebSocketServer({ noServer: true, maxPayload: this.limits.maxWsPayloadBytes });
     http.on("upgrade", (req, socket, head) => this.onUpgrade(wss, req, socket, head));
-    http.on("clientError", (_err, socket) => socket.destroy());
+    http.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => {
+      // A request cut off by headersTimeout/requestTimeout learns why, as with Node's default
+      // handler; anything else unparseable is dropped without an answer.
+      if (err.code === "ERR_HTTP_REQUEST_TIMEOUT" && socket.writable) socket.write("HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      socket.destroy();
+    });
     await new Promise<void>((resolve, reject) => {
       http.once("error", reject);
       http.listen(this.port, this.host, () => {
@@ -269,6 +303,23 @@ export class RpcServer {
     this.logger.info("rpc stopped");
   }
 
+  /** One remote address may hold at most maxConnectionsPerIp sockets: one client cannot take every slot. */
+  private onConnectionOpened(socket: Socket): void {
+    const ip = socket.remoteAddress ?? "";
+    const open = this.connectionsByIp.get(ip) ?? 0;
+    if (open >= this.limits.maxConnectionsPerIp) {
+      this.logger.debug({ ip, open }, "refusing a connection: at the per-IP limit");
+      socket.destroy();
+      return;
+    }
+    this.connectionsByIp.set(ip, open + 1);
+    socket.once("close", () => {
+      const left = (this.connectionsByIp.get(ip) ?? 1) - 1;
+      if (left <= 0) this.connectionsByIp.delete(ip);
+      else this.connectionsByIp.set(ip, left);
+    });
+  }
+
   // ---- dispatch ----
 
   /** One request object → its response, or null for a notification. Never throws. */
@@ -297,6 +348,9 @@ export class RpcServer {
 
   /** A request body or WebSocket message (single or batch) → the text to send back, or null. */
   private async handleText(text: string, call: Transport): Promise<string | null> {
+    if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+      return stringify(errorResponse(null, new RpcError("PARSE_ERROR", { reason: `JSON nested deeper than ${MAX_JSON_DEPTH} levels`, limit: MAX_JSON_DEPTH })));
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -313,7 +367,13 @@ export class RpcServer {
         errorResponse(null, new RpcError("INVALID_REQUEST", { reason: `a batch holds at most ${this.limits.maxBatchLength} requests`, limit: this.limits.maxBatchLength, got: parsed.length })),
       );
     }
-    const responses = (await Promise.all(parsed.map((r) => this.handleOne(r, call)))).filter((r): r is JSONRPCResponse => r !== null);
+    // One after another, as CometBFT does: a batch costs its sender time, not the node 100
+    // concurrent calls (a client's batches would otherwise starve everyone else's requests).
+    const responses: JSONRPCResponse[] = [];
+    for (const request of parsed) {
+      const response = await this.handleOne(request, call);
+      if (response !== null) responses.push(response);
+    }
     // All notifications: nothing to send back (JSON-RPC 2.0 §6).
     return responses.length === 0 ? null : `[${responses.map(responseText).join(",")}]`;
   }

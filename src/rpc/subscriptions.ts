@@ -13,6 +13,8 @@ import type { EventData, NewBlockEventValue, TxEventValue } from "./types.js";
 
 /** Events waiting to be delivered (building a NewBlock event may read the store). */
 const MAX_QUEUED_EVENTS = 10_000;
+/** How long a client dropped for not reading has to complete the close handshake. */
+const CLOSE_GRACE_MS = 1000;
 
 interface Subscription {
   readonly query: EventQuery;
@@ -69,6 +71,9 @@ export class WsClient implements WsSession {
     if (this.socket.bufferedAmount > this.limits.maxBufferedBytes) {
       this.logger.warn({ buffered: this.socket.bufferedAmount }, "closing a WebSocket client that is not reading");
       this.socket.close(1013, "client is not reading fast enough");
+      // A client that does not read will not read the close frame either: without this, ws
+      // keeps the socket and everything queued on it for its 30 s close timeout.
+      setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS).unref();
       this.close();
       return;
     }
