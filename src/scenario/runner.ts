@@ -217,7 +217,9 @@ class Run {
 
   /**
    * Each Byzantine process (a twin copy included) says so in its status and took part: its
-   * chain advanced during the run. A Byzantine node that crashed at start would test nothing.
+   * chain advanced during the run, or its behaviours acted. A Byzantine node that crashed at
+   * start would test nothing; one whose forgeries got it disconnected by the honest nodes'
+   * penalties may append nothing after that, yet it took part.
    */
   private byzantineEvidence(startHeights: ReadonlyMap<string, number>): Evidence[] {
     return this.nodes
@@ -227,11 +229,12 @@ class Run {
         const status = this.monitor.latest(n.name);
         const says = status?.byzantine ?? [];
         const advanced = this.monitor.height(n.name) - (startHeights.get(n.name) ?? 0);
-        const ok = status !== null && expected.every((b) => says.includes(b)) && advanced > 0;
+        const acted = Object.values(this.monitor.counters(n.name).byzantine_acts).reduce((a, b) => a + b, 0);
+        const ok = status !== null && expected.every((b) => says.includes(b)) && (advanced > 0 || acted > 0);
         return {
           what: "byzantine-ran",
           ok,
-          detail: `${n.name} ${status === null ? "never answered" : `reports behaviours ${says.join("+") || "none"} (expected ${expected.join("+")})`}; its chain advanced ${advanced} block(s)`,
+          detail: `${n.name} ${status === null ? "never answered" : `reports behaviours ${says.join("+") || "none"} (expected ${expected.join("+")})`}; its chain advanced ${advanced} block(s); its behaviours acted ${acted} time(s)`,
         };
       });
   }
