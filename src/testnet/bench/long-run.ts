@@ -16,7 +16,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TriadClient } from "../../rpc/client.js";
 import { NetControl } from "../net-control.js";
-import { isProcessAlive, waitFor, waitForHeight } from "../scenario.js";
+import { waitFor, waitForHeight } from "../scenario.js";
+import { withGuardedNetwork } from "./net-guard.js";
 import { TestnetError } from "../manifest.js";
 import { prepareTestnet, type PreparedTestnet } from "../setup.js";
 import { Testnet } from "../testnet.js";
@@ -130,39 +131,13 @@ export function throughput(blocks: readonly BlockArrival[], from: number, to: nu
 export async function runLongRun(options: LongRunOptions, log: (line: string) => void): Promise<LongRunReport> {
   const started = Date.now();
   const dir = mkdtempSync(join(options.dir ?? tmpdir(), "triad-long-run-"));
-  let net: Testnet | null = null;
-  const killNodes = (): void => {
-    for (const pid of net?.pids() ?? []) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // Already gone.
-      }
-    }
-  };
-  const onSignal = (signal: NodeJS.Signals): void => {
-    killNodes();
-    if (!options.keep) rmSync(dir, { recursive: true, force: true });
-    process.exit(signal === "SIGINT" ? 130 : 143);
-  };
-  process.on("exit", killNodes);
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  try {
+  return withGuardedNetwork(dir, options.keep, log, async (attach) => {
     const prepared = await prepareWithRetry(dir, options, log);
-    net = new Testnet(prepared, { startArgs: ["--log-level", "warn"], stopGraceMs: 10_000 });
+    const net = attach(new Testnet(prepared, { startArgs: ["--log-level", "warn"], stopGraceMs: 10_000 }));
     log(`starting 4 validators in ${dir}`);
     await net.start();
     return await measure(options, net, log, started);
-  } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-    await net?.stop();
-    for (const pid of net?.pids() ?? []) if (isProcessAlive(pid)) process.kill(pid, "SIGKILL");
-    process.off("exit", killNodes);
-    if (options.keep) log(`kept ${dir}`);
-    else rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 async function measure(options: LongRunOptions, net: Testnet, log: (line: string) => void, started: number): Promise<LongRunReport> {

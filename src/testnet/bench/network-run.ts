@@ -3,14 +3,15 @@
 // saturation rate, then (if asked) an observer's sync and a run with a validator killed.
 // Every load run is its own load process (./load-runner.ts); node costs are read from /proc
 // and `ss` at the moments its window opens and closes.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readKeyFile } from "../../node/key-file.js";
 import { TriadClient } from "../../rpc/client.js";
 import { portOf } from "../manifest.js";
-import { headHeight, isProcessAlive, waitFor, waitForHeight } from "../scenario.js";
+import { headHeight, waitFor, waitForHeight } from "../scenario.js";
 import { prepareTestnet } from "../setup.js";
+import { withGuardedNetwork } from "./net-guard.js";
 import { Testnet } from "../testnet.js";
 import type { BlockArrival, LoadResult } from "./load-process.js";
 import { runLoadProcess } from "./load-runner.js";
@@ -74,41 +75,14 @@ const MEMPOOL_DRAIN_MS = 30_000;
 
 export async function runNetwork(options: BenchOptions, validators: number, log: (line: string) => void): Promise<NetworkReport> {
   const dir = mkdtempSync(join(options.dir ?? tmpdir(), `triad-bench-${validators}v-`));
-  let net: Testnet | null = null;
-  // The nodes run in their own process groups (a Ctrl-C reaches only this process): never leave them behind.
-  const killNodes = (): void => {
-    for (const pid of net?.pids() ?? []) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // Already gone.
-      }
-    }
-  };
-  const onSignal = (signal: NodeJS.Signals): void => {
-    killNodes();
-    if (!options.keep) rmSync(dir, { recursive: true, force: true });
-    process.exit(signal === "SIGINT" ? 130 : 143);
-  };
-  process.on("exit", killNodes);
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  try {
+  return withGuardedNetwork(dir, options.keep, log, async (attach) => {
     const prepared = await prepareTestnet({ dir, selection: "poa", validators, observers: options.observers, accounts: options.accounts, consensus: { tickMs: options.tickMs }, metricsBasePort: null });
-    net = new Testnet(prepared, { startArgs: ["--log-level", "warn"], stopGraceMs: 10_000 });
+    const net = attach(new Testnet(prepared, { startArgs: ["--log-level", "warn"], stopGraceMs: 10_000 }));
     const names = net.nodes.filter((n) => n.role === "validator").map((n) => n.name);
     log(`${validators} validators: starting in ${dir}`);
     await net.start(names);
     return await measure(options, net, names, log, dir);
-  } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-    await net?.stop();
-    for (const pid of net?.pids() ?? []) if (isProcessAlive(pid)) process.kill(pid, "SIGKILL");
-    process.off("exit", killNodes);
-    if (options.keep) log(`kept ${dir}`);
-    else rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 async function measure(options: BenchOptions, net: Testnet, names: readonly string[], log: (line: string) => void, dir: string): Promise<NetworkReport> {
