@@ -126,7 +126,9 @@ export async function openChainDb(options: OpenChainDbOptions): Promise<ChainDb>
   try {
     await store.open(options.genesis);
   } catch (err) {
-    const damage = await damageOf(path, err);
+    // A record LevelDB skipped mid-log leaves the later ones applied (a head whose state lacks a
+    // block's writes, say): the skipped record is the damage, what the store's check saw only its symptom.
+    const damage = (await droppedRecords(path)) ?? (await damageOf(path, err));
     if (damage === null) throw err;
     throw new StoreDamageError(path, damage, home);
   }

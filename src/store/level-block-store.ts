@@ -66,7 +66,12 @@ export class LevelBlockStore implements BlockStore {
     const db: BinaryLevel = new Level<Uint8Array, Uint8Array>(this.options.path, { keyEncoding: "view", valueEncoding: "view" });
     await db.open();
     try {
-      if ((await db.get(layout.GENESIS_KEY)) === undefined) await initialize(db, genesis);
+      if ((await db.get(layout.GENESIS_KEY)) === undefined) {
+        // Only an empty store is new: a head without its genesis record is a damaged one (a lost
+        // log record), and initializing over it would reset its head to 0 on top of its blocks.
+        if ((await db.get(layout.HEAD_KEY)) !== undefined) throw corrupt("the head is stored without the genesis record", { key: "the store metadata (schema, genesis, head)" });
+        await initialize(db, genesis);
+      }
       this.loaded = await load(db, genesis);
     } catch (err) {
       await db.close();
@@ -232,12 +237,13 @@ async function initialize(db: BinaryLevel, genesis: GenesisInit): Promise<void> 
 /** Load what memory holds, checking the pieces agree: the head's block exists and its stateRoot is the state's root. */
 async function load(db: BinaryLevel, genesis: GenesisInit): Promise<Loaded> {
   const [schemaBytes, genesisBytes, headBytes] = await db.getMany([layout.SCHEMA_KEY, layout.GENESIS_KEY, layout.HEAD_KEY]);
-  if (schemaBytes === undefined || genesisBytes === undefined || headBytes === undefined) throw corrupt("store metadata is missing");
+  if (schemaBytes === undefined || genesisBytes === undefined || headBytes === undefined) throw corrupt("store metadata is missing", { key: "the store metadata (schema, genesis, head)" });
   const schema = decodeStored("schema version", layout.SCHEMA_KEY, schemaBytes, layout.decodeSchema);
-  if (schema !== layout.SCHEMA_VERSION) throw corrupt(`unsupported store schema ${schema}`, { expected: layout.SCHEMA_VERSION, actual: schema });
+  if (schema !== layout.SCHEMA_VERSION) throw corrupt(`unsupported store schema ${schema}`, { key: "the schema version", expected: layout.SCHEMA_VERSION, actual: schema });
   const stored = decodeStored("genesis", layout.GENESIS_KEY, genesisBytes, layout.decodeGenesis);
   if (!bytesEqual(stored.hash, genesis.genesisHash)) {
     throw new StoreError("GENESIS_MISMATCH", "the store holds a chain with another genesis", {
+      key: "the genesis record",
       expected: toHex(stored.hash),
       actual: toHex(genesis.genesisHash),
     });
@@ -252,18 +258,19 @@ async function load(db: BinaryLevel, genesis: GenesisInit): Promise<Loaded> {
   for await (const [key, value] of db.iterator(layout.VALIDATORS_RANGE)) {
     changes.push({ height: decodeStored("validator-set key", key, key, layout.heightOfKey), set: decodeStored("validator set", key, value, layout.decodeValidatorSet) });
   }
-  if (changes[0]?.height !== 1) throw corrupt("the genesis validator set is missing");
-  if (changes[changes.length - 1]!.height > head.height + 1) throw corrupt("a validator set is recorded above the head", { head: head.height });
+  if (changes[0]?.height !== 1) throw corrupt("the genesis validator set is missing", { key: "the validator set of height 1" });
+  if (changes[changes.length - 1]!.height > head.height + 1) throw corrupt("a validator set is recorded above the head", { key: "the validator sets", head: head.height });
 
   let headSeal: Seal | null = null;
   if (head.height === 0) {
-    if (!bytesEqual(head.hash, stored.hash)) throw corrupt("head at height 0 is not the genesis");
+    if (!bytesEqual(head.hash, stored.hash)) throw corrupt("head at height 0 is not the genesis", { key: "the head" });
   } else {
     const block = await readBlock(db, head.height);
     if (block === undefined) throw corrupt(`head names block ${head.height}, which is missing`, { height: head.height });
     if (!bytesEqual(block.block.hash, head.hash)) throw corrupt(`head hash does not match block ${head.height}`, { height: head.height });
     if (!bytesEqual(block.block.header.stateRoot, state.root())) {
       throw corrupt(`stored state does not match the stateRoot of block ${head.height}`, {
+        key: `the state (block ${head.height}'s stateRoot)`,
         expected: toHex(block.block.header.stateRoot),
         actual: toHex(state.root()),
       });

@@ -3,7 +3,7 @@
 // real open path (openChainDb: LevelDB's open, the store's load, the damage check). Each must
 // either open or refuse with a StoreDamageError that names the file or key and the remedy; an
 // open must never be a silent fork (its head block is the one the undamaged copy holds at that
-// height) and never change a vote record. Then a few damaged copies are run as the real node
+// height) and never change a vote record (a vote whose unsynced prune was cut off may come back). Then a few damaged copies are run as the real node
 // with its peers: the ones that open resync to the network's head; a refused one exits with the
 // typed error in its log.
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
@@ -11,7 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Prng } from "../../../src/byzantine/prng.js";
-import { toHex, type VoteRecord } from "../../../src/chain/index.js";
+import { fromHex, toHex, verifyDomain, type VoteRecord } from "../../../src/chain/index.js";
+import { decodeVoteRecord, messageView, signedPayload, voteDomain, type ConsensusMessage } from "../../../src/consensus/index.js";
 import { openChainDb, StoreDamageError, type ChainDb } from "../../../src/node/chain-db.js";
 import { homePaths } from "../../../src/node/config.js";
 import { LevelBlockStore } from "../../../src/store/index.js";
@@ -44,6 +45,10 @@ interface Snapshot {
   readonly head: number;
   readonly hashes: Map<number, string>;
   readonly votes: Map<string, string>;
+  /** The lowest height it holds a vote for: the votes below were pruned. */
+  readonly voteFloor: number;
+  /** The validator whose votes these are. */
+  readonly signer: string;
 }
 
 let dir: string;
@@ -65,8 +70,32 @@ async function snapshot(db: ChainDb, upTo: number): Promise<Snapshot> {
     const stored = await db.store.getBlock(h);
     if (stored !== undefined) hashes.set(h, stored.block.id);
   }
-  const votes = new Map((await db.votes.load()).map((v) => [voteKey(v), toHex(v.bytes)] as const));
-  return { head: db.store.head().height, hashes, votes };
+  const records = await db.votes.load();
+  const votes = new Map(records.map((v) => [voteKey(v), toHex(v.bytes)] as const));
+  const voteFloor = records.length === 0 ? Infinity : Math.min(...records.map((v) => v.height));
+  const signer = records.length === 0 ? "" : decodeVoteRecord(records[0]!.bytes).message.from;
+  return { head: db.store.head().height, hashes, votes, voteFloor, signer };
+}
+
+/**
+ * Why a vote held by a damaged copy but not by the reference is not a vote the reference pruned,
+ * or null when it is one. Prunes are not synced (level-vote-store.ts): cutting the log's tail can
+ * drop the prune batch and bring back votes below the floor, which are votes this validator
+ * signed and so harmless to keep.
+ */
+function unprunedVoteProblem(key: string, hex: string): string | null {
+  const height = Number(key.split("/")[0]);
+  if (height >= reference.voteFloor) return `at or above the reference's lowest vote height ${reference.voteFloor}`;
+  let message: ConsensusMessage;
+  try {
+    message = decodeVoteRecord(fromHex(hex)).message;
+  } catch (err) {
+    return `undecodable: ${(err as Error).message}`;
+  }
+  if (voteKey({ height: message.height, view: messageView(message), phase: message.type as VoteRecord["phase"], bytes: new Uint8Array() }) !== key) return "stored under another key";
+  if (message.from !== reference.signer) return `signed by ${message.from}, not ${reference.signer}`;
+  if (!verifyDomain(voteDomain(message.type), chainId, signedPayload(message), message.signature, fromHex(message.from))) return "bad signature";
+  return null;
 }
 
 async function closeDb(db: ChainDb): Promise<void> {
@@ -177,7 +206,13 @@ describe(`damaged LevelDB files: ${CASES} random truncations and corruptions of 
             if (Number(key.split("/")[0]) <= got.head) problems.push(`case ${index}: vote ${key} lost at or below the head ${got.head}`);
           } else if (now !== bytes) problems.push(`case ${index}: vote ${key} changed`);
         }
-        for (const key of got.votes.keys()) if (!reference.votes.has(key)) problems.push(`case ${index}: vote ${key} appeared`);
+        // A vote the reference lacks may only be one pruned there whose (unsynced) prune the damage
+        // cut off: below the reference's prune floor, and a vote this validator really signed.
+        for (const [key, bytes] of got.votes) {
+          if (reference.votes.has(key)) continue;
+          const why = unprunedVoteProblem(key, bytes);
+          if (why !== null) problems.push(`case ${index}: vote ${key} appeared: ${why}`);
+        }
         c.votesLost = lost;
         c.outcome = got.head === reference.head && lost === 0 ? "opened-intact" : "opened-lower";
         c.dir = caseDir;
