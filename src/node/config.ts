@@ -40,6 +40,8 @@ export const configSchema = z
         listen: z.string().default("127.0.0.1:26657"),
         max_body_bytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
         max_batch_length: z.number().int().min(1).max(10_000).default(100),
+        /** Bytes of one answer (a response, or a whole batch's); more is answered -32009. */
+        max_response_bytes: z.number().int().min(64 * 1024).max(1024 * 1024 * 1024).default(32 * 1024 * 1024),
         max_subscriptions_per_client: z.number().int().min(1).max(1000).default(10),
         max_clients: z.number().int().min(1).max(10_000).default(100),
         /** TCP connections from one IP address (HTTP and WebSocket). */
@@ -61,6 +63,7 @@ export const configSchema = z
         listen: "127.0.0.1:26657",
         max_body_bytes: 1024 * 1024,
         max_batch_length: 100,
+        max_response_bytes: 32 * 1024 * 1024,
         max_subscriptions_per_client: 10,
         max_clients: 100,
         max_connections_per_ip: 100,

@@ -18,6 +18,7 @@ export const RPC_ERROR_CODES = {
   METHOD_NOT_ENABLED: -32006,
   TOO_MANY: -32007,
   BODY_TOO_LARGE: -32008,
+  RESPONSE_TOO_LARGE: -32009,
 } as const;
 
 export type RpcErrorName = keyof typeof RPC_ERROR_CODES;
@@ -36,6 +37,7 @@ const MESSAGES: Record<RpcErrorName, string> = {
   METHOD_NOT_ENABLED: "Method not enabled",
   TOO_MANY: "Too many subscriptions or clients",
   BODY_TOO_LARGE: "Request body too large",
+  RESPONSE_TOO_LARGE: "Response too large",
 };
 
 /** What goes on the wire as `error`. `data` is always present: clients get the why, not just the code. */

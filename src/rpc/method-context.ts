@@ -23,6 +23,8 @@ export interface RpcLimits {
   readonly maxBlocksRange: number;
   /** Page size cap of tx_search, validators and unconfirmed_txs (CometBFT: 100). */
   readonly maxPerPage: number;
+  /** Bytes of one answer (a single response, or a whole batch's). */
+  readonly maxResponseBytes: number;
 }
 
 /** What every handler shares: the node, the limits, and state that outlives one request. */

@@ -29,6 +29,11 @@ export interface RpcServerOptions {
   readonly port?: number;
   /** Default 1 MiB. */
   readonly maxBodyBytes?: number;
+  /**
+   * Bytes of one answer: a single response, or all of a batch's together. A larger one is
+   * replaced by -32009, and a batch's requests past the limit are not run. Default 32 MiB.
+   */
+  readonly maxResponseBytes?: number;
   /** Requests in one batch. Default 100. */
   readonly maxBatchLength?: number;
   /** Default 10. */
@@ -107,6 +112,11 @@ function stringify(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
 }
 
+/** -32009 for the request `id`: its answer (or its batch's) would pass `limit` bytes. */
+function tooLarge(id: RequestId, limit: number, reason: string, got?: number): JSONRPCResponse {
+  return errorResponse(id, new RpcError("RESPONSE_TOO_LARGE", { reason, limit, ...(got === undefined ? {} : { got }) }));
+}
+
 /** A response as text; a result that cannot be serialised (a cycle from the node) becomes -32603. */
 function responseText(response: JSONRPCResponse): string {
   try {
@@ -166,6 +176,7 @@ export class RpcServer {
       maxBlockchainRange: 20,
       maxBlocksRange: 100,
       maxPerPage: 100,
+      maxResponseBytes: options.maxResponseBytes ?? 32 * MiB,
       maxWsPayloadBytes: options.maxWsPayloadBytes ?? maxBodyBytes,
       maxWsBufferedBytes: options.maxWsBufferedBytes ?? 4 * MiB,
       maxConnectionsPerIp: options.maxConnectionsPerIp ?? 100,
@@ -359,7 +370,7 @@ export class RpcServer {
     }
     if (!Array.isArray(parsed)) {
       const response = await this.handleOne(parsed, call);
-      return response === null ? null : responseText(response);
+      return response === null ? null : this.boundedText(response);
     }
     if (parsed.length === 0) return stringify(errorResponse(null, new RpcError("INVALID_REQUEST", { reason: "a batch must not be empty" })));
     if (parsed.length > this.limits.maxBatchLength) {
@@ -369,13 +380,30 @@ export class RpcServer {
     }
     // One after another, as CometBFT does: a batch costs its sender time, not the node 100
     // concurrent calls (a client's batches would otherwise starve everyone else's requests).
-    const responses: JSONRPCResponse[] = [];
+    // The answers are bounded together: once they reach maxResponseBytes, the rest are not run.
+    const texts: string[] = [];
+    let bytes = 2;
+    let full = false;
     for (const request of parsed) {
+      if (full) {
+        // Answered as handleOne would address it: a notification gets nothing, a bad id null.
+        if (isPlainObject(request) && !("id" in request)) continue;
+        const id = isPlainObject(request) && isRequestId(request.id) ? request.id : null;
+        texts.push(stringify(tooLarge(id, this.limits.maxResponseBytes, "the batch's earlier answers reached the limit; this request was not run")));
+        continue;
+      }
       const response = await this.handleOne(request, call);
-      if (response !== null) responses.push(response);
+      if (response === null) continue;
+      let text = responseText(response);
+      const size = Buffer.byteLength(text) + 1;
+      if (bytes + size > this.limits.maxResponseBytes) {
+        full = true;
+        text = stringify(tooLarge(response.id, this.limits.maxResponseBytes, "with the batch's earlier answers this one is over the limit", size));
+      } else bytes += size;
+      texts.push(text);
     }
     // All notifications: nothing to send back (JSON-RPC 2.0 §6).
-    return responses.length === 0 ? null : `[${responses.map(responseText).join(",")}]`;
+    return texts.length === 0 ? null : `[${texts.join(",")}]`;
   }
 
   // ---- HTTP ----
@@ -433,7 +461,15 @@ export class RpcServer {
       params[key] = value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
     }
     const response = await this.handleOne({ jsonrpc: "2.0", id: -1, method, params }, call);
-    return response === null ? stringify(null) : responseText(response);
+    return response === null ? stringify(null) : this.boundedText(response);
+  }
+
+  /** One response as text, or -32009 in its place when it is over maxResponseBytes. */
+  private boundedText(response: JSONRPCResponse): string {
+    const text = responseText(response);
+    const size = Buffer.byteLength(text);
+    if (size <= this.limits.maxResponseBytes) return text;
+    return stringify(tooLarge(response.id, this.limits.maxResponseBytes, "ask for less: a smaller range or page", size));
   }
 
   // ---- WebSocket ----

@@ -101,6 +101,7 @@ describe("call sites", () => {
         maxBlockchainRange: 20,
         maxBlocksRange: 20,
         maxPerPage: 100,
+        maxResponseBytes: 32 << 20,
       },
       logger: silentLogger,
       rpcAddress: () => "tcp://127.0.0.1:0",

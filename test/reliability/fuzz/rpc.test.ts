@@ -121,7 +121,7 @@ describe("fuzz: every method's param parsing", () => {
   const txB64 = txs.map((t) => Buffer.from(t.bytes).toString("base64"));
   const env: RpcEnv = {
     api: node,
-    limits: { maxBodyBytes: 1 << 20, maxBatchLength: 100, maxSubscriptionsPerClient: 10, maxClients: 100, commitTimeoutMs: 5, maxPendingCommits: 10, maxTxsPerBatch: 100, maxBlockchainRange: 20, maxBlocksRange: 100, maxPerPage: 100 },
+    limits: { maxBodyBytes: 1 << 20, maxBatchLength: 100, maxSubscriptionsPerClient: 10, maxClients: 100, commitTimeoutMs: 5, maxPendingCommits: 10, maxTxsPerBatch: 100, maxBlockchainRange: 20, maxBlocksRange: 100, maxPerPage: 100, maxResponseBytes: 32 << 20 },
     logger: pino({ level: "silent" }),
     rpcAddress: () => "tcp://127.0.0.1:0",
     pendingCommits: 0,
