@@ -77,7 +77,7 @@ export interface TriadNodeApiDeps {
   /** True while the node is catching up: the driver's syncer finds it well behind its peers. */
   syncing(): boolean;
   /** The counters `triad_status` shows; without it the method is not enabled. */
-  triad?(): Pick<TriadStatusInfo, "byzantine" | "uptimeMs" | "viewChanges" | "faultsReported" | "faultsByPeer" | "messagesRefused" | "byzantineActs">;
+  triad?(): Pick<TriadStatusInfo, "byzantine" | "uptimeMs" | "viewChanges" | "faultsReported" | "faultsByPeer" | "messagesRefused" | "byzantineActs" | "peersRefused" | "peerBans">;
   /** The events `triad_dashboard` shows; without it (or without `triad`) the method is not enabled. */
   readonly journal?: ConsensusJournal;
   readonly logger: Logger;

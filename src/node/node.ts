@@ -383,6 +383,8 @@ export class TriadNode {
             faultsByPeer: sortedRecord(counters.faultsByPeer),
             messagesRefused: transport.refused + gossipRejected,
             byzantineActs: this.byzantine?.acted() ?? {},
+            peersRefused: host.penalties.refused().sort(),
+            peerBans: host.penalties.bans,
           };
         },
         journal,
@@ -410,6 +412,7 @@ export class TriadNode {
           port,
           maxBodyBytes: config.rpc.max_body_bytes,
           maxBatchLength: config.rpc.max_batch_length,
+          maxResponseBytes: config.rpc.max_response_bytes,
           maxSubscriptionsPerClient: config.rpc.max_subscriptions_per_client,
           maxClients: config.rpc.max_clients,
           maxConnectionsPerIp: config.rpc.max_connections_per_ip,

@@ -74,6 +74,8 @@ export function triadMethods(): MethodDef[] {
           faults_by_peer: { ...t.faultsByPeer },
           messages_refused: t.messagesRefused,
           byzantine_acts: { ...t.byzantineActs },
+          peers_refused: [...t.peersRefused],
+          peer_bans: t.peerBans,
         };
       },
     },

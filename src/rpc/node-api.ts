@@ -161,6 +161,10 @@ export interface TriadStatusInfo {
   readonly messagesRefused: number;
   /** What this node's behaviours did, by "behaviour:act" ({} when honest). */
   readonly byzantineActs: Readonly<Record<string, number>>;
+  /** Peers disconnected for invalid frames or messages and refused now (their cool-down runs). */
+  readonly peersRefused: readonly ValidatorId[];
+  /** Such disconnections since start (they only grow). */
+  readonly peerBans: number;
 }
 
 /**

@@ -19,6 +19,8 @@ class CountingNode extends FakeNode {
       faultsByPeer: { ["cd".repeat(32)]: 4 },
       messagesRefused: 7,
       byzantineActs: { "equivocate:pre-prepare": 5 },
+      peersRefused: ["ef".repeat(32)],
+      peerBans: 2,
     };
   }
 }
@@ -38,7 +40,7 @@ describe("triad_status", () => {
   it("answers the contract's shape, numbers as JSON numbers", async () => {
     const s = await h.result<Record<string, unknown>>("triad_status");
     expect(Object.keys(s).sort()).toEqual(
-      ["node", "role", "byzantine", "height", "view", "phase", "primary", "syncing", "uptime_ms", "view_changes", "faults_reported", "faults_by_peer", "messages_refused", "byzantine_acts"].sort(),
+      ["node", "role", "byzantine", "height", "view", "phase", "primary", "syncing", "uptime_ms", "view_changes", "faults_reported", "faults_by_peer", "messages_refused", "byzantine_acts", "peers_refused", "peer_bans"].sort(),
     );
     expect(Object.keys(s.node as object).sort()).toEqual(["moniker", "peer_id", "validator_id", "version"]);
     expect(s).toMatchObject({
@@ -52,6 +54,8 @@ describe("triad_status", () => {
       faults_by_peer: { ["cd".repeat(32)]: 4 },
       messages_refused: 7,
       byzantine_acts: { "equivocate:pre-prepare": 5 },
+      peers_refused: ["ef".repeat(32)],
+      peer_bans: 2,
       syncing: false,
     });
     expect(typeof s.height).toBe("number");

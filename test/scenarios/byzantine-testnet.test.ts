@@ -1,8 +1,8 @@
 // A 4-validator PoA testnet of real processes where validator-1 runs `invalid-block` (the
 // simulator's behaviour, through `triad start --byzantine`) and `forge`: the honest nodes keep
-// appending and agree, they count the Byzantine node's refused proposals and its forged messages
-// (refused before the core) in triad_status, and the Byzantine node says what it is in its status
-// and its log.
+// appending and agree, they count the Byzantine node's refused proposals or disconnect it for its
+// forged messages (refused before the core, each a strike), as triad_status shows, and the
+// Byzantine node says what it is in its status and its log.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,6 +24,8 @@ interface TriadStatus {
   faults_by_peer: Record<string, number>;
   messages_refused: number;
   byzantine_acts: Record<string, number>;
+  peers_refused: string[];
+  peer_bans: number;
 }
 
 let dir: string;
@@ -58,17 +60,25 @@ describe("Byzantine testnet (4 PoA validators, validator-1 invalid-block+forge)"
     for (const name of HONEST) expect(net.node(name).byzantine).toBeUndefined();
   });
 
-  it("the honest nodes keep appending, refuse the Byzantine node's proposals and count them; all agree", async () => {
+  it("the honest nodes keep appending and hold the Byzantine node to account: its bad proposals counted or it disconnected; all agree", async () => {
     const honest = HONEST.map((n) => net.client(n));
     const byzId = net.node(BYZANTINE).id;
-    // Validator-1 is primary every fourth height: its bad proposals are refused and counted.
-    // The fault is reported at once; the view change it causes comes a timeout later.
+    // Validator-1 is primary every fourth height: its bad proposals are refused and counted. Its
+    // forgeries are refused before the core and strike it: past 10 strikes an honest node
+    // disconnects it for a minute, and from then on sees none of its proposals (its turns as
+    // primary end in a timeout view change). Which comes first is a race, so either counts.
     const changedView = (s: TriadStatus): boolean => (s.view_changes["bad-proposal"] ?? 0) + (s.view_changes.timeout ?? 0) + (s.view_changes.join ?? 0) > 0;
+    const heldToAccount = (s: TriadStatus): boolean => ((s.faults_by_peer[byzId] ?? 0) > 0 && (s.faults_reported["invalid-block"] ?? 0) > 0) || s.peers_refused.includes(byzId) || s.peer_bans > 0;
     const counted = await waitFor(
-      "invalid-block faults against validator-1, refused forgeries and a view change on every honest node",
+      "invalid-block faults against validator-1 or its disconnection, refused forgeries and a view change on every honest node",
       async () => {
         const all = await Promise.all(HONEST.map(status));
-        return all.every((s) => (s.faults_by_peer[byzId] ?? 0) > 0 && (s.faults_reported["invalid-block"] ?? 0) > 0 && s.messages_refused > 0 && changedView(s)) ? all : undefined;
+        const missing = all.flatMap((s, i) => {
+          const lacks = [heldToAccount(s) ? null : "no invalid-block fault against it and no ban", s.messages_refused > 0 ? null : "no refused message", changedView(s) ? null : "no view change"];
+          return lacks.filter((l) => l !== null).map((l) => `${HONEST[i]}: ${l}`);
+        });
+        if (missing.length > 0) throw new Error(missing.join("; "));
+        return all;
       },
       { timeoutMs: 30_000 },
     );

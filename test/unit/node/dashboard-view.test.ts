@@ -44,6 +44,8 @@ async function harness(options: { connected?: number[]; journal?: boolean } = {}
         faultsByPeer: { [fx.validatorId(2)]: 3 },
         messagesRefused: 5,
         byzantineActs: {},
+        peersRefused: [],
+        peerBans: 0,
       }),
       ...(options.journal === false ? {} : { journal }),
       logger,
