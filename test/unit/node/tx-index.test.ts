@@ -63,4 +63,25 @@ describe("RecentTxIndex", () => {
     tiny.add(appended[0]!);
     expect(tiny.size).toBe(3);
   });
+
+  it("keeps one copy of each sender, forgotten once no indexed tx names it", async () => {
+    const { store, appended } = await chainOf(6, 3);
+    const distinct = (blocks: typeof appended): number => new Set(blocks.flatMap((b) => b.block.txs.map((t) => t.sender))).size;
+    // One block of 3 txs at a time, over the fixture's rotating accounts: senders come and go.
+    const live = new RecentTxIndex(1);
+    const seen = new Set<string>();
+    for (const stored of appended) {
+      live.add(stored);
+      expect(live.senders).toBe(distinct([stored]));
+      for (const t of stored.block.txs) seen.add(t.sender);
+    }
+    expect(seen.size).toBeGreaterThan(live.senders);
+    // Reloading replaces what it held; the count is the window's again.
+    await live.load(store);
+    expect(live.senders).toBe(distinct(appended.slice(5)));
+    // Searches still match by value.
+    const sender = appended[5]!.block.txs[0]!.sender;
+    const hits = live.search({ sender: `${sender}` }, { offset: 0, limit: 10, order: "asc" }).refs;
+    expect(hits.length).toBe(appended.slice(5).flatMap((b) => b.block.txs).filter((t) => t.sender === sender).length);
+  });
 });
