@@ -200,6 +200,9 @@ export function triadBlockJson(stored: StoredBlock): TriadBlockJson {
   };
 }
 
+/** Blocks triad_blocks reads from the store at once. */
+const TRIAD_BLOCKS_READ_AHEAD = 10;
+
 /**
  * Ascending from `min_height` (default 1), at most `maxBlocksRange` blocks, clipped to the head:
  * a checker pages forward through the chain. Each block is read from the store once and carries
@@ -208,9 +211,6 @@ export function triadBlockJson(stored: StoredBlock): TriadBlockJson {
  * maxResponseBytes: 100 full blocks of small txs carry millions of tx ids, and a checker asks
  * again from where the answer ended.
  */
-/** Blocks triad_blocks reads from the store at once. */
-const TRIAD_BLOCKS_READ_AHEAD = 10;
-
 async function triadBlocks(env: RpcEnv, minParam: number | undefined, maxParam: number | undefined): Promise<ResultTriadBlocks> {
   const head = (await env.api.status()).height;
   const min = Math.max(1, minParam || 1);
