@@ -82,6 +82,8 @@ async function start(options: StartOptions): Promise<void> {
       key: home.key,
       config,
       version: triadVersion(),
+      // A damaged table can make LevelDB abort the process: read the store in a child first.
+      probeStore: true,
       ...(options.byzantine === undefined
         ? {}
         : { byzantine: { behaviours: options.byzantine, seed: options.byzantineSeed ?? DEFAULT_BYZANTINE_SEED, peers: options.byzantinePeers ?? [] } }),

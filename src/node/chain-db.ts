@@ -8,7 +8,9 @@
 //   in its LOG file ("dropping N bytes"); dropped records may be votes, so that refuses too;
 // - every vote record decodes (the driver would otherwise start with a hole in it);
 // - the tail of the chain (TAIL_BLOCKS blocks below the head): each block decodes, links to its
-//   parent by hash, and carries a seal that verifies against the validator set of its height.
+//   parent by hash, and carries a seal that verifies against the validator set of its height;
+// - with `probe`, first the same reads in a child process (store/level-probe.ts): some damaged
+//   tables make LevelDB abort the process on an assertion, which only a child can survive.
 //
 // Any of these fails with a StoreDamageError (code STORE_DAMAGED) that names the file or key and
 // says what to do. What it cannot see: a log cut exactly at a record boundary, which LevelDB
@@ -18,6 +20,7 @@ import { join } from "node:path";
 import { bytesEqual, StoreError, toHex, TriadError, verifySeal, type GenesisInit } from "../chain/index.js";
 import { decodeVoteRecords } from "../consensus/index.js";
 import { LevelBlockStore, LevelVoteStore } from "../store/index.js";
+import { probeLevelStore } from "../store/level-probe.js";
 
 /** Blocks below the head whose links and seals are checked at every open. */
 export const TAIL_BLOCKS = 32;
@@ -53,7 +56,7 @@ export interface ChainDb {
   readonly store: LevelBlockStore;
   readonly votes: LevelVoteStore;
   /** What the damage check read, and what it cost. */
-  readonly check: { readonly tailBlocks: number; readonly voteRecords: number; readonly ms: number };
+  readonly check: { readonly tailBlocks: number; readonly voteRecords: number; readonly ms: number; readonly probe: string };
 }
 
 export interface OpenChainDbOptions {
@@ -62,6 +65,12 @@ export interface OpenChainDbOptions {
   readonly chainId: string;
   readonly genesis: GenesisInit;
   readonly tailBlocks?: number;
+  /**
+   * Read the store in a child process first, so a LevelDB abort on a damaged table becomes a
+   * StoreDamageError rather than the end of this process. `triad start` sets it; tests that open
+   * stores in process leave it off (a child per open costs about a second).
+   */
+  readonly probe?: boolean;
 }
 
 interface LevelLikeError {
@@ -90,6 +99,12 @@ async function damagedFile(path: string, reason: string): Promise<string | undef
   const manifest = files.filter((f) => f.startsWith("MANIFEST-")).sort().pop();
   // A failed open that names no file: CURRENT or the MANIFEST it points at (the tables are opened lazily).
   return manifest === undefined ? "CURRENT" : `${manifest} (or CURRENT)`;
+}
+
+/** The table files LevelDB reads (which one aborted it cannot be told from outside). */
+async function tableFiles(path: string): Promise<string> {
+  const tables = (await readdir(path).catch(() => [] as string[])).filter((f) => /\.(ldb|sst)$/.test(f)).sort();
+  return tables.length === 1 ? tables[0]! : tables.length === 0 ? "a table file (*.ldb)" : `one of its table files (${tables.join(", ")})`;
 }
 
 /** Lines of LevelDB's LOG (written during this open) that say it dropped log records. */
@@ -122,6 +137,12 @@ async function damageOf(path: string, err: unknown): Promise<StoreDamage | null>
 export async function openChainDb(options: OpenChainDbOptions): Promise<ChainDb> {
   const { path, home } = options;
   const started = performance.now();
+  let probe = "off";
+  if (options.probe === true) {
+    const probed = await probeLevelStore(path, options.tailBlocks ?? TAIL_BLOCKS);
+    if (probed.outcome === "damaged") throw new StoreDamageError(path, { file: await tableFiles(path), reason: probed.reason }, home);
+    probe = probed.outcome === "ok" ? "ok" : `not run: ${probed.reason}`;
+  }
   const store = new LevelBlockStore({ path });
   try {
     await store.open(options.genesis);
@@ -146,7 +167,7 @@ export async function openChainDb(options: OpenChainDbOptions): Promise<ChainDb>
       }
     }
     const tailBlocks = await checkTail(store, options);
-    return { store, votes, check: { tailBlocks, voteRecords: records.length, ms: Math.round(performance.now() - started) } };
+    return { store, votes, check: { tailBlocks, voteRecords: records.length, ms: Math.round(performance.now() - started), probe } };
   } catch (err) {
     await votes.close().catch(() => undefined);
     await store.close().catch(() => undefined);

@@ -59,6 +59,8 @@ export interface TriadNodeOptions {
   readonly byzantine?: NodeByzantineOptions;
   /** Dial and admit only these validators (a twin's copy sees its part of the network only). */
   readonly onlyPeers?: readonly ValidatorId[];
+  /** Read the chain database in a child process before opening it (openChainDb's `probe`); `triad start` sets it. */
+  readonly probeStore?: boolean;
 }
 
 export interface TriadNodeDeps {
@@ -191,11 +193,12 @@ export class TriadNode {
     const params = effectiveParams(genesis, config);
 
     // Refuses a damaged database with a StoreDamageError that names the damage and the remedy.
-    const { store, votes, check: storeCheck } = await openChainDb({ path: paths.chainDb, home: this.options.home, chainId, genesis: genesisInit(genesis) });
+    const { store, votes, check: storeCheck } = await openChainDb({ path: paths.chainDb, home: this.options.home, chainId, genesis: genesisInit(genesis), probe: this.options.probeStore === true });
     this.store = store;
     this.votes = votes;
     noteOpened(store.head().height);
     this.log.debug({ ...storeCheck, height: store.head().height }, "chain database checked");
+    if (storeCheck.probe.startsWith("not run")) this.log.warn({ probe: storeCheck.probe }, "the chain database was not probed in a child process; opened it in process");
 
     // One cache for the consensus messages (gossip validator, direct streams, the core) and the
     // seals sync imports: each signature is verified once per node. Txs do not go through it:

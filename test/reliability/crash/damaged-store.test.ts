@@ -1,25 +1,30 @@
 // 200 random truncations and corruptions (fixed seed) of the tail of a stopped validator's
 // LevelDB files (newest .log, newest .ldb, MANIFEST, CURRENT), each opened through the node's
-// real open path (openChainDb: LevelDB's open, the store's load, the damage check). Each must
-// either open or refuse with a StoreDamageError that names the file or key and the remedy; an
+// real open path (openChainDb: LevelDB's open, the store's load, the damage check), in a child
+// process (open-damaged.ts; a damaged table is probed in a further child first, as `triad start`
+// does, since LevelDB 1.20 aborts the process on some). Each must either open or refuse with a
+// StoreDamageError that names the file or key and the remedy, never kill its process; an
 // open must never be a silent fork (its head block is the one the undamaged copy holds at that
 // height) and never change a vote record (a vote whose unsynced prune was cut off may come back). Then a few damaged copies are run as the real node
 // with its peers: the ones that open resync to the network's head; a refused one exits with the
 // typed error in its log.
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Prng } from "../../../src/byzantine/prng.js";
 import { fromHex, toHex, verifyDomain, type VoteRecord } from "../../../src/chain/index.js";
 import { decodeVoteRecord, messageView, signedPayload, voteDomain, type ConsensusMessage } from "../../../src/consensus/index.js";
-import { openChainDb, StoreDamageError, type ChainDb } from "../../../src/node/chain-db.js";
+import { openChainDb, type ChainDb } from "../../../src/node/chain-db.js";
 import { homePaths } from "../../../src/node/config.js";
 import { LevelBlockStore } from "../../../src/store/index.js";
 import { loadHome } from "../../../src/node/home.js";
 import { genesisInit } from "../../../src/node/node.js";
 import { headHeight, tailOf, waitFor, waitForHeight } from "../../../src/testnet/index.js";
 import { CrashNetwork } from "./crash-network.js";
+import type { OpenResult } from "./open-damaged.js";
 
 const SEED = 0xda3a6e;
 const CASES = 200;
@@ -27,7 +32,7 @@ const VICTIM = "validator-3";
 
 type Kind = "log" | "ldb" | "manifest" | "current";
 type Op = "truncate" | "corrupt";
-type Outcome = "opened-intact" | "opened-lower" | "refused";
+type Outcome = "opened-intact" | "opened-lower" | "refused" | "aborted";
 
 interface Case {
   readonly index: number;
@@ -96,6 +101,67 @@ function unprunedVoteProblem(key: string, hex: string): string | null {
   if (message.from !== reference.signer) return `signed by ${message.from}, not ${reference.signer}`;
   if (!verifyDomain(voteDomain(message.type), chainId, signedPayload(message), message.signature, fromHex(message.from))) return "bad signature";
   return null;
+}
+
+const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
+
+/**
+ * Opens damaged copies in a child process (open-damaged.ts), one at a time; a child that dies
+ * (LevelDB aborting on a damaged table) answers `aborted` with the end of its stderr, and the next
+ * copy gets a fresh child.
+ */
+class DamagedOpener {
+  private child: ChildProcessWithoutNullStreams | null = null;
+  private waiting: ((r: OpenResult | { aborted: string }) => void) | null = null;
+  private out = "";
+  private err = "";
+  children = 0;
+
+  constructor(private readonly home: string) {}
+
+  open(path: string, probe: boolean): Promise<OpenResult | { aborted: string }> {
+    const child = this.child ?? this.start();
+    return new Promise((resolve) => {
+      this.waiting = resolve;
+      child.stdin.write(`${path}\t${probe ? 1 : 0}\n`);
+    });
+  }
+
+  close(): void {
+    this.child?.stdin.end();
+  }
+
+  private start(): ChildProcessWithoutNullStreams {
+    const child = spawn(process.execPath, ["--import", "tsx", "test/reliability/crash/open-damaged.ts", this.home], { cwd: repoRoot });
+    this.children++;
+    this.child = child;
+    this.out = "";
+    this.err = "";
+    child.stdout.setEncoding("utf8");
+    child.stderr.setEncoding("utf8");
+    child.stdout.on("data", (chunk: string) => {
+      this.out += chunk;
+      let nl: number;
+      while ((nl = this.out.indexOf("\n")) >= 0) {
+        const line = this.out.slice(0, nl);
+        this.out = this.out.slice(nl + 1);
+        const resolve = this.waiting;
+        this.waiting = null;
+        resolve?.(JSON.parse(line) as OpenResult);
+      }
+    });
+    child.stderr.on("data", (chunk: string) => (this.err = (this.err + chunk).slice(-2000)));
+    child.on("exit", (code, signal) => {
+      if (this.child === child) this.child = null;
+      const resolve = this.waiting;
+      this.waiting = null;
+      // LevelDB's failed assertion when there is one, else the last lines it wrote.
+      const lines = this.err.trim().split("\n");
+      const said = lines.find((l) => /Assertion/.test(l)) ?? lines.slice(-2).join(" | ");
+      resolve?.({ aborted: `exit ${code} ${signal ?? ""}: ${said}` });
+    });
+    return child;
+  }
 }
 
 async function closeDb(db: ChainDb): Promise<void> {
@@ -176,6 +242,7 @@ describe(`damaged LevelDB files: ${CASES} random truncations and corruptions of 
     const home = net.node(VICTIM).home;
     const problems: string[] = [];
     let checkMs = 0;
+    const opener = new DamagedOpener(home);
     for (let index = 0; index < CASES; index++) {
       const caseDir = join(dir, `case-${index}`);
       const source = index % 2 === 0 ? pristine : pristineTables;
@@ -190,11 +257,12 @@ describe(`damaged LevelDB files: ${CASES} random truncations and corruptions of 
       damage(join(caseDir, file), op, bytes, prng);
       const c: Case = { index, kind, file, op, bytes };
       cases.push(c);
-      try {
-        const db = await openChainDb({ path: caseDir, home, chainId, genesis });
-        checkMs += db.check.ms;
-        const got = await snapshot(db, db.store.head().height);
-        await closeDb(db);
+      // A damaged table can make LevelDB abort: those open as `triad start` does, probed first.
+      const result = await opener.open(caseDir, kind === "ldb");
+      if ("opened" in result) {
+        const opened = result.opened;
+        checkMs += opened.checkMs;
+        const got = { head: opened.head, hashes: new Map(opened.hashes), votes: new Map(opened.votes) };
         // Never a fork: every block it holds is the reference's block at that height.
         for (const [h, id] of got.hashes) if (reference.hashes.get(h) !== id) problems.push(`case ${index}: block ${h} is ${id}, the reference holds ${reference.hashes.get(h)}`);
         // Never a changed vote; a lost one must be above the head it opened at (see the README).
@@ -216,18 +284,23 @@ describe(`damaged LevelDB files: ${CASES} random truncations and corruptions of 
         c.votesLost = lost;
         c.outcome = got.head === reference.head && lost === 0 ? "opened-intact" : "opened-lower";
         c.dir = caseDir;
-      } catch (err) {
-        if (!(err instanceof StoreDamageError)) {
-          problems.push(`case ${index} (${op} ${bytes} bytes of ${file}): untyped ${(err as Error).name}: ${(err as Error).message}`);
-          continue;
-        }
+      } else if ("refused" in result) {
         c.outcome = "refused";
-        c.message = err.message;
-        if (err.damage.file === undefined && err.damage.key === undefined) problems.push(`case ${index}: refusal names no file or key: ${err.message}`);
-        if (!err.message.includes("unsafe-reset-all")) problems.push(`case ${index}: refusal says nothing of what to do`);
+        c.message = result.refused.message;
+        if (result.refused.file === undefined && result.refused.key === undefined) problems.push(`case ${index}: refusal names no file or key: ${c.message}`);
+        if (!c.message.includes("unsafe-reset-all")) problems.push(`case ${index}: refusal says nothing of what to do`);
+      } else if ("aborted" in result) {
+        // The open killed its process: with the probe that must never happen.
+        c.outcome = "aborted";
+        c.message = result.aborted;
+        problems.push(`case ${index} (${op} ${bytes} bytes of ${file}): the open died: ${result.aborted}`);
+      } else {
+        problems.push(`case ${index} (${op} ${bytes} bytes of ${file}): untyped ${result.error}`);
+        continue;
       }
       if (c.outcome !== "opened-lower") rmSync(caseDir, { recursive: true, force: true });
     }
+    opener.close();
     const count = (pred: (c: Case) => boolean): number => cases.filter(pred).length;
     const summary = {
       reference: { head: reference.head, votes: reference.votes.size, files: readdirSync(pristine), tableFiles: readdirSync(pristineTables) },
@@ -235,14 +308,22 @@ describe(`damaged LevelDB files: ${CASES} random truncations and corruptions of 
       openedLower: count((c) => c.outcome === "opened-lower"),
       openedWithVotesLost: count((c) => (c.votesLost ?? 0) > 0),
       refused: count((c) => c.outcome === "refused"),
+      refusedByProbe: count((c) => c.outcome === "refused" && c.message?.includes("LevelDB ended the process") === true),
+      openDied: count((c) => c.outcome === "aborted"),
+      openerProcesses: opener.children,
       byKind: Object.fromEntries(
         (["log", "ldb", "manifest", "current"] as const).map((k) => [
           k,
-          { cases: count((c) => c.kind === k), refused: count((c) => c.kind === k && c.outcome === "refused"), opened: count((c) => c.kind === k && c.outcome !== "refused") },
+          {
+            cases: count((c) => c.kind === k),
+            refused: count((c) => c.kind === k && c.outcome === "refused"),
+            aborted: count((c) => c.kind === k && c.outcome === "aborted"),
+            opened: count((c) => c.kind === k && c.outcome?.startsWith("opened") === true),
+          },
         ]),
       ),
       openCost,
-      meanCheckMs: Math.round(checkMs / Math.max(1, count((c) => c.outcome !== "refused"))),
+      meanCheckMs: Math.round(checkMs / Math.max(1, count((c) => c.outcome?.startsWith("opened") === true))),
     };
     console.log(JSON.stringify(summary));
     expect(problems).toEqual([]);

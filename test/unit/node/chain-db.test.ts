@@ -2,11 +2,12 @@
 // write-ahead log leaves the later records applied, so the store's own check then fails on
 // something downstream (a head whose state lacks one block's writes). The refusal must name the
 // .log file and say records were skipped, with the remedy.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Level } from "level";
 import { afterEach, describe, expect, it } from "vitest";
+import { Prng } from "../../../src/byzantine/prng.js";
 import { openChainDb, StoreDamageError } from "../../../src/node/chain-db.js";
 import { LevelBlockStore } from "../../../src/store/index.js";
 import { decodeHead, GENESIS_KEY, HEAD_KEY } from "../../../src/store/level-block-layout.js";
@@ -72,5 +73,41 @@ describe("openChainDb", () => {
     } finally {
       await db.close();
     }
+  });
+
+  it("probed: a table LevelDB aborts on is refused as damage naming the table files, and this process lives", async () => {
+    // 40 blocks of 5 txs, opened once more so the log became a table (.ldb): deterministic bytes.
+    const path = await storeWith(40, 5);
+    const again = new LevelBlockStore({ path });
+    await again.open(fx.init);
+    await again.close();
+    const undamaged = await openChainDb({ path, home: join(path, ".."), chainId: fx.chainId, genesis: fx.init, probe: true });
+    expect(undamaged.check.probe).toBe("ok");
+    await undamaged.votes.close();
+    await undamaged.store.close();
+    // Byte flips in the table's last 512 bytes (its index and footer), drawn as a search with
+    // seed 1 found them: the 34th draw makes LevelDB 1.20 fail `internal_key.size() >= 8` and abort.
+    const damaged = join(path, "..", "damaged");
+    cpSync(path, damaged, { recursive: true });
+    const table = readdirSync(damaged).filter((f) => f.endsWith(".ldb")).sort().pop()!;
+    const data = readFileSync(join(damaged, table));
+    const prng = new Prng(1);
+    let flips: [number, number][] = [];
+    for (let draw = 0; draw <= 33; draw++) {
+      flips = [];
+      const n = 1 + (prng.u32() % 4);
+      for (let k = 0; k < n; k++) flips.push([data.length - 1 - (prng.u32() % Math.min(512, data.length)), 1 + (prng.u32() % 255)]);
+    }
+    for (const [at, mask] of flips) data[at] = data[at]! ^ mask;
+    writeFileSync(join(damaged, table), data);
+    const err = await openChainDb({ path: damaged, home: join(path, ".."), chainId: fx.chainId, genesis: fx.init, probe: true }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(StoreDamageError);
+    const damage = (err as StoreDamageError).damage;
+    expect(damage.file).toBe(table);
+    expect(damage.reason).toMatch(/LevelDB ended the process reading it \(SIGABRT: .*Assertion .* failed/);
+    expect((err as StoreDamageError).message).toMatch(/unsafe-reset-all/);
   });
 });
