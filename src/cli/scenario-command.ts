@@ -9,6 +9,7 @@ import { formatReport } from "../scenario/report.js";
 import { runScenario } from "../scenario/runner.js";
 import { readScenario } from "../scenario/scenario-file.js";
 import type { ScenarioNetwork } from "../scenario/network.js";
+import { killProcesses } from "../testnet/scenario.js";
 import { CliError } from "./cli-error.js";
 import { parseWholeNumber } from "./option-parsers.js";
 
@@ -28,13 +29,7 @@ async function run(file: string, options: RunOptions): Promise<void> {
   let network: ScenarioNetwork | null = null;
   // Ctrl-C: the nodes run in their own process groups and would outlive us.
   const onSignal = (): void => {
-    for (const pid of network?.pids() ?? []) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
+    killProcesses(network?.pids() ?? []);
     process.exit(130);
   };
   process.on("SIGINT", onSignal);

@@ -3,6 +3,7 @@
 // the honest nodes made progress after the heal; 1 otherwise.
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { ScenarioNetwork } from "../scenario/network.js";
+import { killProcesses } from "../testnet/scenario.js";
 import { runSoak } from "../testnet/soak/index.js";
 import { parseWholeNumber } from "./option-parsers.js";
 
@@ -30,13 +31,7 @@ async function run(options: SoakCliOptions): Promise<void> {
   let network: ScenarioNetwork | null = null;
   // Ctrl-C: the nodes run in their own process groups and would outlive us.
   const onSignal = (): void => {
-    for (const pid of network?.pids() ?? []) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
+    killProcesses(network?.pids() ?? []);
     process.exit(130);
   };
   process.on("SIGINT", onSignal);

@@ -13,6 +13,7 @@ import { ACKS_FILE } from "../testnet/acks-file.js";
 import { PROGRESS_RPC_TIMEOUT_MS, ProgressMonitor, type NodeSample } from "../testnet/progress.js";
 import { TriadClient } from "../rpc/client.js";
 import { ControlServer } from "../testnet/control-server.js";
+import { killProcesses } from "../testnet/scenario.js";
 import { prepareTestnet, type PreparedTestnet } from "../testnet/setup.js";
 import { Testnet } from "../testnet/testnet.js";
 import { CliError } from "./cli-error.js";
@@ -101,15 +102,7 @@ class StopSwitch {
   };
 
   /** Last resort if the supervisor dies of a bug: the nodes run in their own process groups and would outlive it. */
-  readonly onExit = (): void => {
-    for (const pid of this.testnet?.pids() ?? []) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // Already gone.
-      }
-    }
-  };
+  readonly onExit = (): void => killProcesses(this.testnet?.pids() ?? []);
 }
 
 /** The `--byzantine` spec over the genesis validators' indexes; sim-only behaviours are refused. */

@@ -23,6 +23,6 @@ export { PROGRESS_RPC_TIMEOUT_MS, ProgressMonitor, type NodeSample, type Progres
 export { genesisWithConsensus, prepareTestnet, type PreparedTestnet, type TestnetSpec } from "./setup.js";
 export { Testnet, type ExitListener, type TestnetRunOptions } from "./testnet.js";
 export { TxBuilder, type BuiltTx } from "./tx-builder.js";
-export { headHeight, isProcessAlive, submitUntilCommitted, waitFor, waitForHeight, waitForTx, type SubmitOptions, type WaitOptions } from "./scenario.js";
+export { headHeight, isProcessAlive, killProcesses, submitUntilCommitted, waitFor, waitForHeight, waitForTx, type SubmitOptions, type WaitOptions } from "./scenario.js";
 export { ControlClient, NetControl, NetControlError, PROCESS_ACTIONS, type NodeFaultStatus, type ProcessAction, type ProcessControl, type ProcessState } from "./net-control.js";
 export { ControlServer, type ControlTarget } from "./control-server.js";

@@ -98,6 +98,17 @@ export async function submitUntilCommitted(client: TriadClient, sender: string, 
 }
 
 /** True when a process with this pid exists (signal 0 probes without sending anything). */
+/** SIGKILL each process that still runs (the nodes run in their own process groups and would outlive us). */
+export function killProcesses(pids: Iterable<number>): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
 export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
